@@ -1,0 +1,54 @@
+"""The board's slice: a venv with only the base dependencies (no extras) installs weldnb and imports
+weldnb and weldnb.infer without torch or fastai (DESIGN §5)."""
+import json, os, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ('torch', 'torchvision', 'fastai', 'pandas', 'matplotlib', 'sklearn', 'onnx')
+PROBE = f"""
+import json, sys, time
+t0 = time.perf_counter(); import weldnb; import weldnb.infer; dt = time.perf_counter() - t0
+print(json.dumps(dict(import_s=dt, heavy=[m for m in {HEAVY!r} if m in sys.modules], file=weldnb.__file__)))
+"""
+
+
+def _du_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob('*') if p.is_file() and not p.is_symlink()) / 2**20
+
+
+@pytest.fixture(scope='module')
+def base_venv():
+    tmp = Path(tempfile.mkdtemp(prefix='weldnb-base-'))
+    try:
+        # the base python (not this dev venv's) so nothing of the dev environment leaks in
+        py = getattr(sys, '_base_executable', sys.executable)
+        subprocess.run([py, '-m', 'venv', str(tmp/'venv')], check=True)
+        pip = tmp/'venv'/'bin'/'pip'
+        r = subprocess.run([str(pip), 'install', '-q', str(ROOT)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr[-3000:]
+        yield tmp/'venv'
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_base_install_has_no_training_stack(base_venv):
+    r = subprocess.run([str(base_venv/'bin'/'pip'), 'list', '--format=json'], capture_output=True, text=True, check=True)
+    names = {p['name'].lower() for p in json.loads(r.stdout)}
+    assert {'numpy', 'opencv-python-headless', 'onnxruntime', 'weldnb'} <= names
+    assert not names & {'torch', 'fastai', 'torchvision', 'pandas', 'matplotlib', 'opencv-python'}, names
+
+
+def test_import_infer_torch_free(base_venv):
+    env = {k: v for k, v in os.environ.items() if not k.startswith('PYTHON')}
+    best = None
+    for _ in range(3):   # the first import also compiles .pyc files; report the best of three fresh processes
+        r = subprocess.run([str(base_venv/'bin'/'python'), '-c', PROBE], capture_output=True, text=True, cwd='/', env=env)
+        assert r.returncode == 0, r.stderr[-3000:]
+        out = json.loads(r.stdout)
+        assert out['heavy'] == [], f'the torch-free slice imported {out["heavy"]}'
+        assert str(base_venv) in out['file'], out['file']   # the installed package, not the checkout
+        best = out['import_s'] if best is None else min(best, out['import_s'])
+    print(f'\nimport weldnb.infer in the base-only venv: {best:.3f} s; venv size {_du_mb(base_venv):.0f} MB')
+    assert best < 2.0
