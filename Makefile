@@ -40,7 +40,7 @@ pipeline: install
 test: install
 	$(PY) tests/check_sync.py
 	rm -rf runs/smoke
-	$(PY) -m pytest -n 2 --dist loadgroup -m "not docs" tests
+	$(PY) -m pytest -n 2 --dist loadfile -m "not docs" tests
 	$(PY) -m pytest -m docs tests
 
 lab: install

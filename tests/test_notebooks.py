@@ -1,22 +1,20 @@
 """Every numbered notebook runs under papermill at smoke scale: the notebooks are the test suite.
 
 The weld pipeline is a chain (render -> datasets -> variants -> train -> calibrate -> export ...), so its
-notebooks share one xdist group and run in order on one worker; independent chains get their own group
-and run beside it (`pytest -n 2 --dist loadgroup`).
+notebooks live in this file and run in order on one worker (`pytest -n 2 --dist loadfile` keeps a file's
+tests together and in order). The real-data chain (17 -> 22) has its own file and runs beside it.
 """
 import pytest
 from runner import NotebookError, numbered_notebooks, run_notebook
 
-# Notebooks whose inputs do not come from the weld chain, by group.
-INDEPENDENT = {'17_public_datasets': 'real', '22_real_baselines': 'real'}
+REAL_CHAIN = ('17_public_datasets', '22_real_baselines')   # tests/test_notebooks_real.py
 
 
-def _params():
-    for p in numbered_notebooks():
-        yield pytest.param(p.stem, id=p.stem, marks=pytest.mark.xdist_group(INDEPENDENT.get(p.stem, 'weld')))
-
-
-@pytest.mark.parametrize('stem', list(_params()))
-def test_notebook(stem):
+def check_notebook(stem: str) -> None:
     try: run_notebook(stem, 'smoke')
     except NotebookError as e: pytest.fail(str(e), pytrace=False)
+
+
+@pytest.mark.parametrize('stem', [p.stem for p in numbered_notebooks() if p.stem not in REAL_CHAIN])
+def test_notebook(stem):
+    check_notebook(stem)
