@@ -40,8 +40,8 @@ pipeline: install
 test: install
 	$(PY) tests/check_sync.py
 	rm -rf runs/smoke
-	$(PY) -m pytest -n 2 --dist loadfile -m "not docs" tests
-	$(PY) -m pytest -m docs tests
+	$(PY) -m pytest -n 2 --dist loadfile -m "not docs and not after_notebooks" tests
+	$(PY) -m pytest -n 2 --dist loadfile -m "docs or after_notebooks" tests
 
 lab: install
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 $(ROOT_FLAG) --notebook-dir=.

@@ -52,3 +52,22 @@ def test_import_infer_torch_free(base_venv):
         best = out['import_s'] if best is None else min(best, out['import_s'])
     print(f'\nimport weldnb.infer in the base-only venv: {best:.3f} s; venv size {_du_mb(base_venv):.0f} MB')
     assert best < 2.0
+
+
+@pytest.mark.after_notebooks    # needs the smoke model that the notebook chain exported
+def test_weldnb_infer_command_in_base_venv_matches_notebook(base_venv):
+    """`weldnb-infer --json` from the base-only install reproduces the predictions that nbs/51_infer recorded
+    for the exported smoke model; a bad image among them fails alone, with exit status 1."""
+    from exported_model import compare, exported_smoke_model, run_cli
+    model, recorded = exported_smoke_model()
+    images = [r['image'] for r in recorded['predictions']]
+    r = run_cli(base_venv, model, images)
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    assert len(lines) == len(images)
+    compare(lines, recorded)
+    with tempfile.TemporaryDirectory() as t:
+        bad = Path(t)/'corrupt.png'; bad.write_bytes(b'\x89PNG\r\n\x1a\n broken')
+        r = run_cli(base_venv, model, [images[0], bad])
+        assert r.returncode == 1 and 'corrupt.png' in r.stderr and '1 of 2 inputs failed' in r.stderr, r.stderr
+        assert json.loads(r.stdout.splitlines()[0])['label'] == recorded['predictions'][0]['label']
