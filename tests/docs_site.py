@@ -48,6 +48,31 @@ def _execute_index(dst: Path) -> None:
     nbformat.write(nb, dst)
 
 
+def _reports_of(src_nbs: Path) -> Path:
+    "The reports folder written by the run whose executed notebooks are in `src_nbs`."
+    return ROOT/'reports' if src_nbs.name == 'demo' else src_nbs/'reports'
+
+
+def _inline_report_images(names: list, src_nbs: Path) -> None:
+    "Markdown outputs that show a report (`![...](explain/x.png)`, relative to reports/) get the images inlined."
+    import base64
+    reports = _reports_of(src_nbs)
+    def inline(m):
+        f = reports/m[2]
+        if not f.is_file(): return m[0]
+        return f'![{m[1]}](data:image/png;base64,{base64.b64encode(f.read_bytes()).decode()})'
+    for name in names:
+        nb = json.loads((SRC/name).read_text()); changed = False
+        for c in nb['cells']:
+            for o in c.get('outputs', []):
+                md = o.get('data', {}).get('text/markdown')
+                if md is None: continue
+                text = ''.join(md) if isinstance(md, list) else md
+                new = re.sub(r'!\[([^\]]*)\]\((?!data:|https?:|/)([^)\s]+\.png)\)', inline, text)
+                if new != text: o['data']['text/markdown'] = new; changed = True
+        if changed: (SRC/name).write_text(json.dumps(nb, indent=1))
+
+
 def build(frm: str | None = None, quiet: bool = False) -> Path:
     "Fill _docs_src/ and run mkdocs build; returns the site folder."
     src_nbs = executed_dir(frm)
@@ -71,6 +96,7 @@ def build(frm: str | None = None, quiet: bool = False) -> Path:
                     raise DocsError(f'{name} links to {target}, which is not among the executed notebooks in {src_nbs}')
             c['source'] = re.sub(r'\]\(([^)#\s/]+)\.ipynb', lambda m: f']({up}{m[1]}/', src)
         (SRC/name).write_text(json.dumps(nb, indent=1))
+    _inline_report_images(copied, src_nbs)
     for m in modules():
         (SRC/'api'/f'{m}.md').write_text(f'# `{m}`\n\n::: {m}\n')
     cmd = [str(Path(sys.executable).parent/'mkdocs'), 'build', '-f', str(ROOT/'mkdocs.yml'), '--clean']
