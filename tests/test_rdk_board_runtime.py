@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from exported_model import compare, exported_smoke_model, run_cli
 from runner import ROOT
+from venvs import fresh_venv
 
 ORT_BOARD = '1.23.2'
 BOARD_PLATFORMS = ['manylinux_2_35_aarch64', 'manylinux_2_28_aarch64', 'manylinux_2_27_aarch64',
@@ -26,19 +27,9 @@ pytestmark = pytest.mark.after_notebooks
 
 @pytest.fixture(scope='module')
 def board_venv():
-    tmp = Path(tempfile.mkdtemp(prefix='weldnb-board-'))
-    try:
-        py = getattr(sys, '_base_executable', sys.executable)
-        subprocess.run([py, '-m', 'venv', str(tmp/'venv')], check=True)
-        pip = str(tmp/'venv'/'bin'/'pip')
-        r = subprocess.run([pip, 'install', '-q', f'onnxruntime=={ORT_BOARD}', 'numpy', 'opencv-python-headless<5'],
-                           capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr[-3000:]
-        r = subprocess.run([pip, 'install', '-q', '--no-deps', str(ROOT)], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr[-3000:]
-        yield tmp/'venv'
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with fresh_venv('weldnb-board-', [f'onnxruntime=={ORT_BOARD}', 'numpy', 'opencv-python-headless<5'],
+                    ['--no-deps', str(ROOT)]) as venv:
+        yield venv
 
 
 def test_board_runtime_matches_the_notebook(board_venv):

@@ -4,6 +4,7 @@ import json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import pytest
+from venvs import fresh_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ('torch', 'torchvision', 'fastai', 'pandas', 'matplotlib', 'sklearn', 'onnx')
@@ -20,17 +21,7 @@ def _du_mb(path: Path) -> float:
 
 @pytest.fixture(scope='module')
 def base_venv():
-    tmp = Path(tempfile.mkdtemp(prefix='weldnb-base-'))
-    try:
-        # the base python (not this dev venv's) so nothing of the dev environment leaks in
-        py = getattr(sys, '_base_executable', sys.executable)
-        subprocess.run([py, '-m', 'venv', str(tmp/'venv')], check=True)
-        pip = tmp/'venv'/'bin'/'pip'
-        r = subprocess.run([str(pip), 'install', '-q', str(ROOT)], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr[-3000:]
-        yield tmp/'venv'
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with fresh_venv('weldnb-base-', [str(ROOT)]) as venv: yield venv
 
 
 def test_base_install_has_no_training_stack(base_venv):
