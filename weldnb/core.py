@@ -6,11 +6,10 @@ Docs: https://weldnb.github.io/weldnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #918bafef
 from __future__ import annotations
-import csv, hashlib, io, json, os, platform, random, shutil, sys, time
-from contextlib import contextmanager
+import csv, hashlib, io, json, os, platform, random, shutil, sys
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
