@@ -11,7 +11,7 @@ Python 3.10 itself is not installed on this machine: the venv uses its Python (3
 Marked `after_notebooks`: `make test` runs it in its second phase, once the notebook chain has written the
 smoke model (run alone, it runs the missing notebooks first).
 """
-import json, shutil, subprocess, sys, tempfile
+import json, subprocess, sys
 from pathlib import Path
 
 import pytest

@@ -1,6 +1,6 @@
 """The board's slice: a venv with only the base dependencies (no extras) installs weldnb and imports
 weldnb and weldnb.infer without torch or fastai (DESIGN §5)."""
-import json, os, shutil, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import pytest
