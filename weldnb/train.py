@@ -333,9 +333,9 @@ def class_weights(y, n: int, power: float = 0.5) -> list:
     w = np.where(c > 0, np.maximum(c, 1) ** -power, 0.0)
     return list(w / w[c > 0].mean())
 
-# %% ../nbs/20_train.ipynb #ffec2d13
+# %% ../nbs/20_train.ipynb #dfa1178d
 def weld_dataloaders(inputs: dict, targets: np.ndarray, train_idx, valid_idx, mean, std, bs: int = 32,
-                     max_light: float = 0.1, max_shift: float = 0.05, seed: int = 0):
+                     max_light: float = 0.1, max_shift: float = 0.05, rot90: bool = False, seed: int = 0):
     "fastai DataLoaders (train with batch augmentation, valid without) over in-memory weld inputs."
     from fastai.vision.all import DataBlock, TransformBlock, TensorImage, Transform, Normalize
     train_idx, valid_idx = [int(i) for i in train_idx], [int(i) for i in valid_idx]
@@ -350,6 +350,8 @@ def weld_dataloaders(inputs: dict, targets: np.ndarray, train_idx, valid_idx, me
         B, dev = x.shape[0], x.device
         x = torch.where((torch.rand(B, device=dev) < 0.5).view(-1, 1, 1, 1), x.flip(-1), x)
         x = torch.where((torch.rand(B, device=dev) < 0.5).view(-1, 1, 1, 1), x.flip(-2), x)
+        if rot90 and x.shape[-1] == x.shape[-2]:     # with the two flips: all 8 symmetries of the square
+            x = torch.where((torch.rand(B, device=dev) < 0.5).view(-1, 1, 1, 1), x.transpose(-1, -2), x)
         if max_shift:
             s = int(round(max_shift * x.shape[-1]))
             dx, dy = (int(v) for v in torch.randint(-s, s + 1, (2,)))
@@ -390,7 +392,7 @@ def clean_batches(inputs: dict, idx, mean, std, bs: int = 64, max_batches: int |
     nb = math.ceil(len(idx) / bs) if max_batches is None else min(max_batches, math.ceil(len(idx) / bs))
     for k in range(nb): yield to_batch(inputs, idx[k*bs:(k+1)*bs], mean, std)
 
-# %% ../nbs/20_train.ipynb #b7a7c6f3
+# %% ../nbs/20_train.ipynb #a6b3b622
 @dataclass
 class TrainConfig:
     "Everything that defines a training run (stored in the model's JSON)."
@@ -405,8 +407,10 @@ class TrainConfig:
     wd: float = 0.01
     aux_weight: float = 0.3
     class_weight_power: float = 0.5
+    ko_weight: float = 1.0           # extra loss weight on the KO class (a missed bad weld costs more than a false alarm)
     max_light: float = 0.1
     max_shift: float = 0.05
+    rot90: bool = False              # also transpose (with the flips: every 90Â° rotation); for textures, not seams
     max_train: int | None = None     # cap on main-dataset training images (stratified subset), e.g. for ResNet50
     aux_max_train: int | None = None # cap on aux-dataset training images
     bn_batches: int | None = 8       # clean batches for the BatchNorm re-estimate (None: whole train split)
@@ -490,9 +494,10 @@ def train_weld_model(root: Path,                 # main dataset folder (DESIGN Â
     val_idx = np.concatenate([idx['valid'], idx.get('aux_valid', np.zeros(0, np.int64))])
     mean, std = input_stats(inputs_all, fit_idx, seed=cfg.seed)
     dls = weld_dataloaders(inputs_all, targets, fit_idx, val_idx, mean, std, bs=cfg.bs, max_light=cfg.max_light,
-                           max_shift=cfg.max_shift, seed=cfg.seed)
+                           max_shift=cfg.max_shift, rot90=cfg.rot90, seed=cfg.seed)
     model = build_model(cfg.arch, cfg.in_channels, len(classes), len(types), len(SEVERITIES))
     cw = class_weights(targets[fit_idx, 0], len(classes), cfg.class_weight_power)
+    if 'KO' in classes: cw[list(classes).index('KO')] *= cfg.ko_weight
     loss = WeldLoss(model.head_sizes, cw, cfg.aux_weight)
     f1, kor = _metric_fns(len(classes), list(classes).index('KO') if 'KO' in classes else 0)
     metrics = [AccumMetric(f, flatten=False) for f in (f1, kor)]
