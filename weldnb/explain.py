@@ -17,9 +17,9 @@ from .core import read_image, read_metadata, load_summary, data_dir, models_dir,
 
 # %% auto #0
 __all__ = ['METHODS', 'METHOD_NAMES', 'AllHeads', 'module_by_name', 'find_target_layer', 'CamAdapter', 'check_same_size',
-           'dilate', 'pointing_game', 'energy_in_mask', 'map_iou', 'map_auprc', 'localisation', 'rotation_to_original',
-           'lens_to_original', 'variant_to_original', 'variant_parent', 'spearman', 'road_combined',
-           'randomization_steps', 'randomized', 'time_method', 'trained_model', 'explain_inputs']
+           'dilate', 'pointing_game', 'energy_in_mask', 'map_iou', 'map_auprc', 'localisation', 'cam_energy_ceiling',
+           'rotation_to_original', 'lens_to_original', 'variant_to_original', 'variant_parent', 'spearman',
+           'road_combined', 'randomization_steps', 'randomized', 'time_method', 'trained_model', 'explain_inputs']
 
 # %% ../nbs/40_explain.ipynb #f6469c32
 class AllHeads(nn.Module):
@@ -185,7 +185,7 @@ class _quiet_tqdm:
         tqdm.tqdm = lambda it, *a, **k: it
     def __exit__(self, *exc): self._mod.tqdm = self._orig
 
-# %% ../nbs/40_explain.ipynb #9a158b72
+# %% ../nbs/40_explain.ipynb #3cc5098d
 def check_same_size(smap: np.ndarray, mask: np.ndarray, where: str = 'mask') -> None:
     "Refuse a map and a mask of different sizes."
     if np.shape(smap) != np.shape(mask):
@@ -235,6 +235,26 @@ def localisation(smap: np.ndarray, mask: np.ndarray, tol_px: int = 15, iou_thres
     return dict(pointing=pointing_game(smap, mask, tol_px), energy=energy_in_mask(smap, mask),
                 energy_tol=energy_in_mask(smap, mask, tol_px), iou=map_iou(smap, mask, iou_threshold),
                 auprc=map_auprc(smap, mask), mask_share=float(m.mean()), mask_tol_share=float(dilate(m, tol_px).mean()))
+
+def cam_energy_ceiling(mask: np.ndarray, grid: tuple, tol_px: int = 0) -> float:
+    """Highest share of energy inside `mask` (dilated by `tol_px`) that any non-negative map on a target layer of
+    `grid` (rows, cols) can reach once upsampled bilinearly to the mask size, as pytorch-grad-cam upsamples. The share
+    is a ratio of two linear functions of the cell values, so its maximum is reached with a single cell."""
+    import cv2
+    m = dilate(mask, tol_px).astype(np.float64)
+    if not m.any(): raise ValueError('cam_energy_ceiling: empty mask')
+    (H, W), (gh, gw) = m.shape, grid
+    ys, xs = np.nonzero(m)
+    # a cell's bilinear kernel reaches one cell around it: only cells next to the mask's cells can score
+    rows = range(max(0, ys.min()*gh//H - 1), min(gh - 1, ys.max()*gh//H + 1) + 1)
+    cols = range(max(0, xs.min()*gw//W - 1), min(gw - 1, xs.max()*gw//W + 1) + 1)
+    best, cell = 0.0, np.zeros((gh, gw), np.float32)
+    for r in rows:
+        for c in cols:
+            cell[:] = 0; cell[r, c] = 1
+            up = cv2.resize(cell, (W, H), interpolation=cv2.INTER_LINEAR).astype(np.float64)
+            if up.sum() > 0: best = max(best, float((up*m).sum() / up.sum()))
+    return best
 
 # %% ../nbs/40_explain.ipynb #9b357b2d
 def rotation_to_original(smap: np.ndarray, angle: float, mode: str) -> tuple:
