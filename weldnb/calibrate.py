@@ -109,7 +109,7 @@ def calibration_metrics(probs, labels, n_bins: int = 15) -> dict:
     return dict(ece=ece(p, y, n_bins), adaptive_ece=adaptive_ece(p, y, n_bins), mce=mce(p, y, n_bins),
                 brier=brier(p, y), nll=nll(p, y), accuracy=float((p.argmax(1) == y).mean()))
 
-# %% ../nbs/30_calibration.ipynb #804bd222
+# %% ../nbs/30_calibration.ipynb #addf0c20
 def _check_fit_split(logits, labels, where):
     z = check_logits(logits, labels, where)
     y = np.asarray(labels).astype(int)
@@ -125,6 +125,9 @@ def _nll_t(z, y, t):
 def fit_temperature(logits, labels, bounds: tuple = (0.05, 20.0), iters: int = 80) -> float:
     "Temperature T > 0 minimising the NLL of softmax(logits / T) (golden-section search on log T)."
     z, y = _check_fit_split(logits, labels, 'fit_temperature')
+    if (z.argmax(1) == y).all():
+        raise ValueError(f'fit_temperature: every one of the {len(y)} examples is classified correctly, so the NLL keeps '
+                         'falling as T -> 0 and has no minimum; fit on a split that holds some errors')
     a, b = math.log(bounds[0]), math.log(bounds[1]); r = (math.sqrt(5) - 1) / 2
     c, d = b - r*(b - a), a + r*(b - a)
     fc, fd = _nll_t(z, y, math.exp(c)), _nll_t(z, y, math.exp(d))
@@ -335,7 +338,7 @@ def model_outputs_train_mode(model, x, n_classes, batch_size=64):
         for i in range(0, len(x), batch_size): out.append(_main_logits(model, model(x[i:i + batch_size]), n_classes))
     return torch.cat(out).double().numpy()
 
-# %% ../nbs/30_calibration.ipynb #d4f0d154
+# %% ../nbs/30_calibration.ipynb #d545c38b
 def load_split(root: Path, split: str, max_images: int = 0, seed: int = 0, labels: tuple | None = None):
     "Rows of one split of a dataset (optionally capped, stratified by label, reproducibly)."
     from weldnb.core import read_metadata
@@ -366,8 +369,10 @@ def model_inputs(desc: dict, root: Path | None = None, ids=None, images=None):
     return wt.to_batch(inp, np.arange(len(inp['rgb'])), desc['mean'], desc['std'])
 
 def stratified_halves(labels, seed: int = 0) -> tuple:
-    "Two disjoint index arrays splitting `labels` in half within each class."
-    y = np.asarray(labels); g = np.random.default_rng(seed); a, b = [], []
+    "Two disjoint index arrays splitting `labels` in half within each class (the odd member of odd classes, in sorted order: A, B, A, ...)."
+    y = np.asarray(labels); g = np.random.default_rng(seed); a, b = [], []; extra_to_a = True
     for c in np.unique(y):
-        idx = g.permutation(np.flatnonzero(y == c)); a += idx[:len(idx)//2].tolist(); b += idx[len(idx)//2:].tolist()
+        idx = g.permutation(np.flatnonzero(y == c)); k = len(idx)//2
+        if len(idx) % 2: k += extra_to_a; extra_to_a = not extra_to_a
+        a += idx[:k].tolist(); b += idx[k:].tolist()
     return np.sort(a), np.sort(b)
