@@ -271,7 +271,7 @@ def c2st(X, Y, seed: int = 0) -> dict:
         correct += int((((Z[fold == f] @ w + b) > 0) == lab[fold == f]).sum())
     return dict(stat=correct/(2*m), p=_binom_sf(correct, 2*m))
 
-# %% ../nbs/31_ood_drift.ipynb #43418fd3
+# %% ../nbs/31_ood_drift.ipynb #0e76e238
 class DriftMonitor:
     "Streaming MMD drift monitor: feed features (or embeddings) batch by batch; `alarm` turns True on drift."
     def __init__(self, fields: dict):
@@ -325,13 +325,16 @@ def first_alarm(fields: dict, embedded_stream) -> tuple:
     return m.alarm_at, m.history
 
 def calibrate_drift_threshold(fields: dict, null_pool, n_streams: int = 200, stream_len: int = 400,
-                              fa_target: float = 0.02, seed: int = 0) -> float:
-    "Threshold such that at most `fa_target` of drift-free streams (resampled from `null_pool`, embedded) raise an alarm."
+                              fa_target: float = 0.02, seed: int = 0, pool_bootstrap: bool = True) -> float:
+    """Threshold such that at most `fa_target` of drift-free streams (resampled from `null_pool`, embedded) raise an alarm.
+    With `pool_bootstrap`, each stream is drawn from a bootstrap resample of the pool: the pool is itself one sample of
+    the in-distribution images, and new drift-free data differs from it as much as one sample differs from another."""
     pool = np.asarray(null_pool, np.float64); g = np.random.default_rng(seed)
     m = DriftMonitor({**fields, 'threshold': np.inf})
     worst = []
     for _ in range(n_streams):
-        m.reset(); m.update(pool[g.integers(0, len(pool), stream_len)], embedded=True)
+        p_ = pool[g.integers(0, len(pool), len(pool))] if pool_bootstrap else pool
+        m.reset(); m.update(p_[g.integers(0, len(p_), stream_len)], embedded=True)
         s = np.array([h[1] for h in m.history])
         # the alarm needs `patience` consecutive checks above: the stream's worst case is its max over runs of the min
         runs = np.lib.stride_tricks.sliding_window_view(s, m.patience).min(1) if len(s) >= m.patience else s[:0]
