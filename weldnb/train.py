@@ -135,19 +135,29 @@ def check_edge_ops(model: nn.Module) -> list:
         elif not list(m.children()) and not isinstance(m, EDGE_ALLOWED_MODULES): bad.append(f'{name}: {type(m).__name__}')
     return bad
 
-# %% ../nbs/20_train.ipynb #4fe2a746
+# %% ../nbs/20_train.ipynb #849a3e8e
 SEVERITIES = (1, 2, 3, 4, 5)
 
-def dataset_table(root: Path, aux_root: Path | None = None):
-    "One DataFrame of a dataset (and the aux set's rows): key, root, id, split, label, defect_type, severity, dataset."
+def dataset_table(root: Path, aux_root: Path | None = None,
+                  extra: tuple = ()):   # ((folder, column, value), ...): train rows of other datasets where column == value
+    """One DataFrame of a dataset (and the aux set's rows, and `extra` training rows): key, root, id, split, label,
+    defect_type, severity, dataset, role ('main', 'aux' or 'extra'); a relative extra folder is taken beside `root`."""
     import pandas as pd
     parts = []
-    for r, role in ((root, 'main'), (aux_root, 'aux')):
+    sources = [(root, 'main', None), (aux_root, 'aux', None)] + [(Path(f) if Path(f).is_absolute() else Path(root).parent/f, 'extra', (c, v))
+                                                                 for f, c, v in extra]
+    for r, role, where in sources:
         if r is None: continue
         r = Path(r); df = read_metadata(r)
         if len(df) == 0: raise ValueError(f'{r}/metadata.csv: no rows')
+        if where is not None:
+            col, val = where
+            if col not in df.columns: raise ValueError(f'{r}/metadata.csv: no column {col!r} to select extra training rows')
+            df = df[(df['split'] == 'train') & (df[col].astype(str) == str(val))]
+            if len(df) == 0: raise ValueError(f'{r}/metadata.csv: no train rows with {col} == {val!r}')
         df = df[['id', 'split', 'label', 'defect_type', 'severity']].copy()
         df['root'], df['dataset'], df['role'] = str(r), r.name, role
+        df['extra'] = f'{r.name}:{where[0]}={where[1]}' if where else ''
         df['key'] = r.name + '/' + df['id'].astype(str)
         parts.append(df)
     df = pd.concat(parts, ignore_index=True)
@@ -392,7 +402,7 @@ def clean_batches(inputs: dict, idx, mean, std, bs: int = 64, max_batches: int |
     nb = math.ceil(len(idx) / bs) if max_batches is None else min(max_batches, math.ceil(len(idx) / bs))
     for k in range(nb): yield to_batch(inputs, idx[k*bs:(k+1)*bs], mean, std)
 
-# %% ../nbs/20_train.ipynb #a6b3b622
+# %% ../nbs/20_train.ipynb #c71554c3
 @dataclass
 class TrainConfig:
     "Everything that defines a training run (stored in the model's JSON)."
@@ -411,6 +421,9 @@ class TrainConfig:
     max_light: float = 0.1
     max_shift: float = 0.05
     rot90: bool = False              # also transpose (with the flips: every 90Â° rotation); for textures, not seams
+    extra_train: tuple = ()          # ((folder, column, value), ...): e.g. (('noise', 'noise_type', 'salt_pepper'),) adds
+                                     # the train rows of a variant set's corruption to the fit set (never to valid/test)
+    extra_max_train: int | None = None  # cap per extra entry (stratified subset)
     max_train: int | None = None     # cap on main-dataset training images (stratified subset), e.g. for ResNet50
     aux_max_train: int | None = None # cap on aux-dataset training images
     bn_batches: int | None = 8       # clean batches for the BatchNorm re-estimate (None: whole train split)
@@ -469,19 +482,24 @@ def train_weld_model(root: Path,                 # main dataset folder (DESIGN Â
     if cfg.threads: torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     root = Path(root)
-    table = dataset_table(root, aux_root)
+    table = dataset_table(root, aux_root, cfg.extra_train)
     main = table['role'] == 'main'
     check_splits(table[main], classes, where=f'{root}/metadata.csv')
-    types = defect_types(table)
+    types = defect_types(table[table['role'] != 'extra'])      # extra rows never add a head output
     targets = encode_targets(table, classes, types)
     split = table['split'].to_numpy()
     idx = {s: np.where(main.to_numpy() & (split == s))[0] for s in SPLITS}
     idx['train'] = _subset(table, idx['train'], cfg.max_train, cfg.seed, 'max_train')
-    aux = (~main).to_numpy()
+    aux = (table['role'] == 'aux').to_numpy()
     if aux.any():
         if not (aux & (split == 'train')).any(): raise ValueError(f'{aux_root}/metadata.csv: split \'train\' is empty')
         idx['aux_train'] = _subset(table, np.where(aux & (split == 'train'))[0], cfg.aux_max_train, cfg.seed, 'aux')
         for s in ('valid', 'test'): idx[f'aux_{s}'] = np.where(aux & (split == s))[0]
+    if cfg.extra_train:
+        bad = sorted(set(table.loc[table['role'] == 'extra', 'label']) - set(classes))
+        if bad: raise ValueError(f'extra_train rows have labels {bad} outside the classes {list(classes)}')
+        idx['extra_train'] = np.concatenate([_subset(table, np.where((table['extra'] == e).to_numpy())[0], cfg.extra_max_train, cfg.seed, e)
+                                             for e in dict.fromkeys(table.loc[table['role'] == 'extra', 'extra'])])
     used = np.unique(np.concatenate([v for v in idx.values()]))
     inputs_all = load_inputs(table.iloc[used], cfg.in_channels, cfg.size)
     remap = {int(i): k for k, i in enumerate(used)}          # table row -> inputs row
@@ -490,7 +508,7 @@ def train_weld_model(root: Path,                 # main dataset folder (DESIGN Â
     idx = {k: np.array([remap[int(i)] for i in v], dtype=np.int64) for k, v in idx.items()}
     t_load = time.time() - t0
 
-    fit_idx = np.concatenate([idx['train'], idx.get('aux_train', np.zeros(0, np.int64))])
+    fit_idx = np.concatenate([idx['train'], idx.get('aux_train', np.zeros(0, np.int64)), idx.get('extra_train', np.zeros(0, np.int64))])
     val_idx = np.concatenate([idx['valid'], idx.get('aux_valid', np.zeros(0, np.int64))])
     mean, std = input_stats(inputs_all, fit_idx, seed=cfg.seed)
     dls = weld_dataloaders(inputs_all, targets, fit_idx, val_idx, mean, std, bs=cfg.bs, max_light=cfg.max_light,
@@ -532,7 +550,7 @@ def train_weld_model(root: Path,                 # main dataset folder (DESIGN Â
                 severities=list(SEVERITIES), head_sizes=list(model.head_sizes),
                 dataset=dict(name=root.name, content_hash=summ(root)),
                 aux_dataset=dict(name=Path(aux_root).name, content_hash=summ(aux_root)) if aux_root else None,
-                n_train=dict(main=int(len(idx['train'])), aux=int(len(idx.get('aux_train', [])))),
+                n_train=dict(main=int(len(idx['train'])), aux=int(len(idx.get('aux_train', []))), extra=int(len(idx.get('extra_train', [])))),
                 config={k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
                 lr=lr, n_params=n_params(model), times=times,
                 recorder=dict(train_loss=[float(v) for v in learn.recorder.losses],
