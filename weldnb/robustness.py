@@ -14,9 +14,9 @@ import numpy as np
 from .core import LABELS, data_dir, models_dir, read_image, read_metadata, rng
 
 # %% auto #0
-__all__ = ['VARIANT_NOTEBOOKS', 'ROTATE_LEVELS', 'corruption_levels', 'load_variant_set', 'select_test_parents', 'pd_unique',
-           'macro_f1_present', 'group_metrics', 'corruption_errors', 'load_inputs_sizes', 'predict_labels',
-           'trained_model', 'finetune_weld_model']
+__all__ = ['VARIANT_NOTEBOOKS', 'ROTATE_LEVELS', 'EXTRA_TRAIN_COLUMNS', 'corruption_levels', 'load_variant_set',
+           'select_test_parents', 'pd_unique', 'macro_f1_present', 'group_metrics', 'corruption_errors',
+           'load_inputs_sizes', 'predict_labels', 'trained_model', 'finetune_weld_model', 'extra_train_spec']
 
 # %% ../nbs/21_robustness.ipynb #8a95464f
 VARIANT_NOTEBOOKS = dict(flash='13_variants_flash', rotated='14_variants_rotated', drifted='15_variants_drifted',
@@ -165,3 +165,14 @@ def finetune_weld_model(model, desc: dict, inputs: dict, targets: np.ndarray, fi
     recompute_bn_stats(model, clean_batches(inputs, fit_idx, desc['mean'], desc['std'], bs, bn_batches, seed))
     model.eval(); model.main_only = True
     return time.time() - t0
+
+# %% ../nbs/21_robustness.ipynb #49798dfb
+EXTRA_TRAIN_COLUMNS = dict(noise='noise_type', drifted='drift_type', occluded='occluder', rotated='rotate_mode', flash='ood')
+
+def extra_train_spec(pairs) -> tuple:
+    "`TrainConfig.extra_train` entries `(set, column, value)` selecting the (variant set, corruption) `pairs`."
+    out = []
+    for s, c in pairs:
+        if s not in EXTRA_TRAIN_COLUMNS: raise ValueError(f'no extra_train column for variant set {s!r}; known: {sorted(EXTRA_TRAIN_COLUMNS)}')
+        out.append((s, EXTRA_TRAIN_COLUMNS[s], c.removeprefix('rotate_') if s == 'rotated' else c))
+    return tuple(out)
