@@ -21,10 +21,10 @@ __all__ = ['CLASSIFIERS', 'CLASSIFIER_DEFAULTS', 'STRATEGIES', 'SCORE_STRATEGIES
            'STRATEGY_DEFAULTS', 'SKACTIVEML_NAMES', 'make_classifier', 'FittedClassifier', 'strategy_scores',
            'probcover_graph', 'query', 'ALRun', 'aulc', 'check_run', 'run_active_learning', 'run_skactiveml']
 
-# %% ../nbs/62_active.ipynb #3c345c53
+# %% ../nbs/62_active.ipynb #c39293ee
 CLASSIFIERS = ('logreg', 'random_forest', 'svc', 'gradient_boosting')
-CLASSIFIER_DEFAULTS = {'logreg': dict(C=1.0), 'random_forest': dict(n_estimators=50, max_features='sqrt'),
-                       'svc': dict(C=10.0), 'gradient_boosting': dict(max_iter=30, learning_rate=0.2, max_leaf_nodes=8)}
+CLASSIFIER_DEFAULTS = {'logreg': dict(C=1.0), 'random_forest': dict(n_estimators=20, max_features='sqrt'),
+                       'svc': dict(C=10.0), 'gradient_boosting': dict(max_iter=12, learning_rate=0.3, max_leaf_nodes=8)}
 
 def make_classifier(name: str, seed: int = 0, **params):
     "An unfitted scikit-learn classifier `name` (one of `CLASSIFIERS`) with `CLASSIFIER_DEFAULTS` updated by `params`."
@@ -183,7 +183,7 @@ def query(strategy: str, X: np.ndarray, labelled: np.ndarray, k: int, g: np.rand
         return _probcover(state['probcover'], labelled, k, g)
     raise ValueError(f'unknown strategy {strategy!r}; valid: {list(STRATEGIES)}')
 
-# %% ../nbs/62_active.ipynb #d3e77d99
+# %% ../nbs/62_active.ipynb #a4b48a37
 @dataclass
 class ALRun:
     "An active-learning run: one dict per round, the query history and a summary."
@@ -234,7 +234,11 @@ def run_active_learning(emb: dict, strategy: str = 'entropy', classifier: str = 
     y = emb['train']['y'].copy(); ids = emb['train']['ids']
     for i, lbl in (overrides or {}).items(): y[ids.index(i)] = classes.index(lbl)
     labelled = np.zeros(len(X), bool); labelled[rng(seed, 'seed-set').permutation(len(X))[:seed_size]] = True
-    g = rng(seed, 'al', strategy, diversity); state = {} if cache is None else cache
+    g = rng(seed, 'al', strategy, diversity)
+    state = {} if cache is None else cache.setdefault(('state', seed), {})
+    seq = None          # model-free strategies query the same sequence whatever the classifier: cached for reuse
+    if cache is not None and strategy not in MODEL_STRATEGIES:
+        seq = cache.setdefault(('queries', strategy, diversity, seed, seed_size, query_size, tuple(sorted(strategy_params.items()))), [])
     rows, hist, t_fit, t_query = [], [dict(round=0, index=int(i), id=ids[i], label=classes[y[i]]) for i in np.flatnonzero(labelled)], 0.0, 0.0
     for r in range(rounds + 1):
         t0 = time.perf_counter()
@@ -244,7 +248,10 @@ def run_active_learning(emb: dict, strategy: str = 'entropy', classifier: str = 
         rows.append(dict(round=r, n_labelled=int(labelled.sum()), pool_size=int((~labelled).sum()), valid_accuracy=va,
                          valid_f1_macro=vf, test_accuracy=ta, test_f1_macro=tf, fit_s=t1 - t0))
         if r == rounds: break
-        q = query(strategy, X, labelled, query_size, g, model, diversity, seed, state, C, **strategy_params)
+        if seq is not None and r < len(seq): q = seq[r]
+        else:
+            q = query(strategy, X, labelled, query_size, g, model, diversity, seed, state, C, **strategy_params)
+            if seq is not None: seq.append(q)
         if len(set(q.tolist())) != len(q) or labelled[q].any(): raise RuntimeError(f'{strategy}: a batch repeated or re-queried indices {q}')
         labelled[q] = True; t_query += time.perf_counter() - t1; rows[-1]['query_s'] = time.perf_counter() - t1
         hist += [dict(round=r + 1, index=int(i), id=ids[i], label=classes[y[i]]) for i in q]

@@ -22,12 +22,12 @@ __all__ = ['TEXTURES', 'TEXTURE_RANGES', 'CLASSES', 'DEFECT_PARAMS', 'DEFECT_RAN
            'draw_params', 'surface', 'defect_alpha', 'severity_of', 'textured_sample', 'textured_plan',
            'textured_shard', 'build_textured']
 
-# %% ../nbs/60_textured.ipynb #e2873712
+# %% ../nbs/60_textured.ipynb #82c85c0e
 TEXTURES = ('brushed', 'cast', 'ground', 'anodised')
 TEXTURE_RANGES = {   # (low, high) of each parameter, drawn uniformly
-    'brushed':  dict(base=(0.45, 0.65), contrast=(0.04, 0.09), angle_deg=(0, 180), scale_px=(20, 60), grain=(0.010, 0.025)),
+    'brushed':  dict(base=(0.45, 0.65), contrast=(0.03, 0.07), angle_deg=(0, 180), scale_px=(20, 60), grain=(0.010, 0.025)),
     'cast':     dict(base=(0.35, 0.55), contrast=(0.03, 0.06), angle_deg=(0, 180), scale_px=(6, 14), grain=(0.015, 0.035)),
-    'ground':   dict(base=(0.40, 0.60), contrast=(0.03, 0.07), angle_deg=(0, 180), scale_px=(8, 20), grain=(0.010, 0.025)),
+    'ground':   dict(base=(0.40, 0.60), contrast=(0.02, 0.05), angle_deg=(0, 180), scale_px=(8, 20), grain=(0.010, 0.025)),
     'anodised': dict(base=(0.20, 0.38), contrast=(0.00, 0.08), angle_deg=(0, 180), scale_px=(0, 0), grain=(0.004, 0.012)),
 }
 
@@ -61,14 +61,14 @@ def surface(kind: str, p: dict, g: np.random.Generator, size: int = 256) -> np.n
         img = p['base'] + p['contrast'] * (xx*math.cos(a) + yy*math.sin(a))
     return np.clip(img + grain, 0, 1).astype(np.float32)
 
-# %% ../nbs/60_textured.ipynb #c8decc4b
+# %% ../nbs/60_textured.ipynb #d99f7b01
 CLASSES = ('none', 'scratch', 'pit_corrosion', 'stain', 'crack')
 DEFECT_PARAMS = ('size', 'contrast', 'blur', 'density', 'orientation')
 DEFECT_RANGES = {
-    'scratch':       dict(size=(60, 200), contrast=(0.14, 0.35), blur=(0.4, 1.2), density=(1, 3), orientation=(0, 180)),
-    'pit_corrosion': dict(size=(14, 40), contrast=(0.16, 0.40), blur=(0.4, 1.2), density=(8, 30), orientation=(0, 180)),
-    'stain':         dict(size=(20, 55), contrast=(0.12, 0.25), blur=(3.0, 8.0), density=(1, 3), orientation=(0, 180)),
-    'crack':         dict(size=(60, 160), contrast=(0.20, 0.45), blur=(0.3, 0.9), density=(0, 3), orientation=(0, 180)),
+    'scratch':       dict(size=(80, 200), contrast=(0.20, 0.40), blur=(0.4, 1.2), density=(1, 3), orientation=(0, 180)),
+    'pit_corrosion': dict(size=(16, 40), contrast=(0.22, 0.45), blur=(0.4, 1.2), density=(8, 30), orientation=(0, 180)),
+    'stain':         dict(size=(25, 60), contrast=(0.12, 0.25), blur=(3.0, 8.0), density=(1, 3), orientation=(0, 180)),
+    'crack':         dict(size=(70, 160), contrast=(0.25, 0.50), blur=(0.3, 0.9), density=(0, 3), orientation=(0, 180)),
 }
 MASK_ALPHA = 0.3
 
@@ -91,13 +91,13 @@ def defect_alpha(cls: str, p: dict, g: np.random.Generator, size: int = 256) -> 
             d = np.array([math.cos(a + da), math.sin(a + da)]); c0 = np.array([cx + ox, cy + oy])
             t = np.linspace(-L/2, L/2, 24); bow = g.uniform(-0.04, 0.04) * L * (1 - (2*t/L)**2)
             pts = c0 + t[:, None]*d + bow[:, None]*np.array([-d[1], d[0]])
-            A = np.maximum(A, _polyline(pts, size, g.uniform(1.5, 3.0)))
+            A = np.maximum(A, _polyline(pts, size, g.uniform(2.5, 5.0)))
     elif cls == 'pit_corrosion':
         ca, sa, asp = math.cos(a), math.sin(a), g.uniform(1.0, 2.0)
         for _ in range(max(n, 1)):
             r, t = L * math.sqrt(g.random()), g.uniform(0, 2*math.pi)
             u, v = r*math.cos(t)*asp/1.5, r*math.sin(t)/asp
-            cv2.circle(A, (int(round(cx + u*ca - v*sa)), int(round(cy + u*sa + v*ca))), int(round(g.uniform(1.5, 4.5))), 1.0, -1, cv2.LINE_AA)
+            cv2.circle(A, (int(round(cx + u*ca - v*sa)), int(round(cy + u*sa + v*ca))), int(round(g.uniform(2.5, 6.0))), 1.0, -1, cv2.LINE_AA)
     elif cls == 'stain':
         for _ in range(max(n, 1)):
             ox, oy = g.normal(0, L/3, 2)
@@ -107,13 +107,13 @@ def defect_alpha(cls: str, p: dict, g: np.random.Generator, size: int = 256) -> 
     else:   # crack: a jagged random walk with branches
         def walk(x, y, ang, length, w):
             pts = [(x, y)]
-            for _ in range(max(2, int(length / 6))):
-                ang += g.normal(0, 0.35); x += 6*math.cos(ang); y += 6*math.sin(ang); pts.append((x, y))
+            for _ in range(max(2, int(length / 8))):
+                ang += g.normal(0, 0.5); x += 8*math.cos(ang); y += 8*math.sin(ang); pts.append((x, y))
             return _polyline(pts, size, w), pts
-        m, pts = walk(cx - L/2*math.cos(a), cy - L/2*math.sin(a), a, L, g.uniform(1.5, 2.5)); A = np.maximum(A, m)
+        m, pts = walk(cx - L/2*math.cos(a), cy - L/2*math.sin(a), a, L, g.uniform(2.0, 3.5)); A = np.maximum(A, m)
         for _ in range(n):
             x, y = pts[int(g.integers(1, len(pts)))]
-            A = np.maximum(A, walk(x, y, a + g.choice([-1, 1])*g.uniform(0.5, 1.2), L*g.uniform(0.2, 0.45), 1.0)[0])
+            A = np.maximum(A, walk(x, y, a + g.choice([-1, 1])*g.uniform(0.5, 1.2), L*g.uniform(0.25, 0.5), 1.5)[0])
     if p['blur'] > 0: A = cv2.GaussianBlur(A, (0, 0), p['blur'])
     return np.clip(A / max(float(A.max()), 1e-6), 0, 1)
 
