@@ -61,14 +61,14 @@ def surface(kind: str, p: dict, g: np.random.Generator, size: int = 256) -> np.n
         img = p['base'] + p['contrast'] * (xx*math.cos(a) + yy*math.sin(a))
     return np.clip(img + grain, 0, 1).astype(np.float32)
 
-# %% ../nbs/60_textured.ipynb #d99f7b01
+# %% ../nbs/60_textured.ipynb #5c6344fd
 CLASSES = ('none', 'scratch', 'pit_corrosion', 'stain', 'crack')
 DEFECT_PARAMS = ('size', 'contrast', 'blur', 'density', 'orientation')
 DEFECT_RANGES = {
-    'scratch':       dict(size=(80, 200), contrast=(0.20, 0.40), blur=(0.4, 1.2), density=(1, 3), orientation=(0, 180)),
-    'pit_corrosion': dict(size=(16, 40), contrast=(0.22, 0.45), blur=(0.4, 1.2), density=(8, 30), orientation=(0, 180)),
-    'stain':         dict(size=(25, 60), contrast=(0.12, 0.25), blur=(3.0, 8.0), density=(1, 3), orientation=(0, 180)),
-    'crack':         dict(size=(70, 160), contrast=(0.25, 0.50), blur=(0.3, 0.9), density=(0, 3), orientation=(0, 180)),
+    'scratch':       dict(size=(100, 220), contrast=(0.22, 0.42), blur=(0.4, 1.2), density=(1, 3), orientation=(0, 180)),
+    'pit_corrosion': dict(size=(18, 44), contrast=(0.25, 0.50), blur=(0.4, 1.2), density=(8, 24), orientation=(0, 180)),
+    'stain':         dict(size=(28, 60), contrast=(0.15, 0.28), blur=(3.0, 8.0), density=(1, 3), orientation=(0, 180)),
+    'crack':         dict(size=(90, 170), contrast=(0.28, 0.50), blur=(0.3, 0.9), density=(1, 3), orientation=(0, 180)),
 }
 MASK_ALPHA = 0.3
 
@@ -91,13 +91,13 @@ def defect_alpha(cls: str, p: dict, g: np.random.Generator, size: int = 256) -> 
             d = np.array([math.cos(a + da), math.sin(a + da)]); c0 = np.array([cx + ox, cy + oy])
             t = np.linspace(-L/2, L/2, 24); bow = g.uniform(-0.04, 0.04) * L * (1 - (2*t/L)**2)
             pts = c0 + t[:, None]*d + bow[:, None]*np.array([-d[1], d[0]])
-            A = np.maximum(A, _polyline(pts, size, g.uniform(2.5, 5.0)))
+            A = np.maximum(A, _polyline(pts, size, g.uniform(4.0, 7.0)))
     elif cls == 'pit_corrosion':
         ca, sa, asp = math.cos(a), math.sin(a), g.uniform(1.0, 2.0)
         for _ in range(max(n, 1)):
             r, t = L * math.sqrt(g.random()), g.uniform(0, 2*math.pi)
             u, v = r*math.cos(t)*asp/1.5, r*math.sin(t)/asp
-            cv2.circle(A, (int(round(cx + u*ca - v*sa)), int(round(cy + u*sa + v*ca))), int(round(g.uniform(2.5, 6.0))), 1.0, -1, cv2.LINE_AA)
+            cv2.circle(A, (int(round(cx + u*ca - v*sa)), int(round(cy + u*sa + v*ca))), int(round(g.uniform(3.0, 7.0))), 1.0, -1, cv2.LINE_AA)
     elif cls == 'stain':
         for _ in range(max(n, 1)):
             ox, oy = g.normal(0, L/3, 2)
@@ -110,10 +110,10 @@ def defect_alpha(cls: str, p: dict, g: np.random.Generator, size: int = 256) -> 
             for _ in range(max(2, int(length / 8))):
                 ang += g.normal(0, 0.5); x += 8*math.cos(ang); y += 8*math.sin(ang); pts.append((x, y))
             return _polyline(pts, size, w), pts
-        m, pts = walk(cx - L/2*math.cos(a), cy - L/2*math.sin(a), a, L, g.uniform(2.0, 3.5)); A = np.maximum(A, m)
+        m, pts = walk(cx - L/2*math.cos(a), cy - L/2*math.sin(a), a, L, g.uniform(3.5, 5.5)); A = np.maximum(A, m)
         for _ in range(n):
             x, y = pts[int(g.integers(1, len(pts)))]
-            A = np.maximum(A, walk(x, y, a + g.choice([-1, 1])*g.uniform(0.5, 1.2), L*g.uniform(0.25, 0.5), 1.5)[0])
+            A = np.maximum(A, walk(x, y, a + g.choice([-1, 1])*g.uniform(0.5, 1.2), L*g.uniform(0.25, 0.5), 2.5)[0])
     if p['blur'] > 0: A = cv2.GaussianBlur(A, (0, 0), p['blur'])
     return np.clip(A / max(float(A.max()), 1e-6), 0, 1)
 
