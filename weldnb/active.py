@@ -263,7 +263,7 @@ def run_active_learning(emb: dict, strategy: str = 'entropy', classifier: str = 
                    final_test_f1_macro=rows[-1]['test_f1_macro'], fit_s=t_fit, query_s=t_query)
     return ALRun(rows, hist, summary)
 
-# %% ../nbs/62_active.ipynb #5d3a2413
+# %% ../nbs/62_active.ipynb #f1c4ec9f
 SKACTIVEML_NAMES = {'random': 'RandomSampling', 'entropy': 'UncertaintySampling', 'margin': 'UncertaintySampling',
                     'least_confidence': 'UncertaintySampling', 'coreset': 'CoreSet', 'badge': 'Badge',
                     'typiclust': 'TypiClust', 'probcover': 'ProbCover'}
@@ -276,7 +276,7 @@ def run_skactiveml(emb: dict, strategy: str, classifier: str = 'logreg', seed_si
     if strategy not in SKACTIVEML_NAMES: raise ValueError(f'no scikit-activeml counterpart for {strategy!r}; valid: {list(SKACTIVEML_NAMES)}')
     check_run(emb, strategy, classifier, seed_size, query_size, rounds)
     p = {**STRATEGY_DEFAULTS, **strategy_params}
-    X, classes, C = emb['train']['X'].astype(np.float64), list(emb['classes']), len(emb['classes'])
+    X, classes, C = emb['train']['X'], list(emb['classes']), len(emb['classes'])     # the same float32 rows as ours
     y_true = emb['train']['y']; ids = emb['train']['ids']
     if strategy == 'probcover': X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
     y = np.full(len(X), -1); first = rng(seed, 'seed-set').permutation(len(X))[:seed_size]; y[first] = y_true[first]
