@@ -13,13 +13,14 @@ from typing import Iterable
 
 import numpy as np
 
+from .infer.io import InputError, encode_npy, encode_png, read_depth, read_image, sha256_file
+
 # %% auto #0
 __all__ = ['LABELS', 'SPLITS', 'METADATA_COLUMNS', 'DATA_SUBDIRS', 'project_root', 'data_dir', 'reports_dir', 'models_dir',
-           'shared_datasets_dir', 'derive_seed', 'rng', 'seed_everything', 'sha256_bytes', 'sha256_file',
-           'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'encode_png', 'read_image', 'write_image',
-           'encode_npy', 'read_depth', 'SampleMeta', 'metadata_csv', 'write_metadata', 'read_metadata',
-           'validate_metadata', 'assign_splits', 'content_hash', 'write_sample', 'DatasetWriter', 'load_summary',
-           'machine_info', 'write_metrics', 'progress']
+           'shared_datasets_dir', 'derive_seed', 'rng', 'seed_everything', 'sha256_bytes', 'atomic_write_bytes',
+           'atomic_write_text', 'atomic_write_json', 'write_image', 'SampleMeta', 'metadata_csv', 'write_metadata',
+           'read_metadata', 'validate_metadata', 'assign_splits', 'content_hash', 'write_sample', 'DatasetWriter',
+           'load_summary', 'machine_info', 'write_metrics', 'progress']
 
 # %% ../nbs/00_core.ipynb #9e8abe60
 def _is_project(d: Path) -> bool:
@@ -80,13 +81,6 @@ def sha256_bytes(b: bytes) -> str:
     "Hex sha256 of `b`."
     return hashlib.sha256(b).hexdigest()
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    "Hex sha256 of the file at `path`."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while b := f.read(chunk): h.update(b)
-    return h.hexdigest()
-
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     "Write `data` to `path` through a temporary file and a rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,47 +106,9 @@ def _json_default(o):
     raise TypeError(f'{type(o).__name__} is not JSON serialisable')
 
 # %% ../nbs/00_core.ipynb #8d343600
-def encode_png(img: np.ndarray) -> bytes:
-    "PNG bytes of a uint8 image (HxW or HxWx3 RGB)."
-    import cv2
-    img = np.asarray(img)
-    if img.dtype != np.uint8: raise ValueError(f'expected a uint8 image, got {img.dtype}')
-    if img.ndim == 3 and img.shape[2] == 3: img = img[..., ::-1]
-    elif img.ndim != 2: raise ValueError(f'expected HxW or HxWx3, got shape {img.shape}')
-    ok, buf = cv2.imencode('.png', np.ascontiguousarray(img), [cv2.IMWRITE_PNG_COMPRESSION, 3])
-    if not ok: raise ValueError('PNG encoding failed')
-    return buf.tobytes()
-
-def read_image(path: Path, gray: bool = False) -> np.ndarray:
-    "Read an image file as RGB uint8 (or single channel with `gray`); clear error if missing or corrupt."
-    import cv2
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such image file')
-    buf = np.fromfile(path, dtype=np.uint8)
-    img = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_UNCHANGED) if buf.size else None
-    if img is None: raise ValueError(f'{path}: not a decodable image (corrupt or truncated)')
-    if img.dtype != np.uint8:
-        img = (img / (np.iinfo(img.dtype).max / 255)).round().astype(np.uint8) if img.dtype.kind == 'u' else img.astype(np.uint8)
-    if gray or img.ndim == 2: return img
-    if img.shape[2] == 4: img = img[..., :3]
-    return np.ascontiguousarray(img[..., ::-1])
-
 def write_image(path: Path, img: np.ndarray) -> Path:
     "Write a uint8 RGB or single-channel image as PNG, atomically."
     return atomic_write_bytes(path, encode_png(img))
-
-def encode_npy(arr: np.ndarray) -> bytes:
-    "`.npy` bytes of `arr`."
-    b = io.BytesIO(); np.save(b, np.asarray(arr), allow_pickle=False); return b.getvalue()
-
-def read_depth(path: Path) -> np.ndarray:
-    "Read a float32 depth map (mm) from `.npy`; clear error if missing, corrupt or not 2-D."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such depth file')
-    try: d = np.load(path, allow_pickle=False)
-    except Exception as e: raise ValueError(f'{path}: not a readable .npy depth map ({e})') from None
-    if d.ndim != 2: raise ValueError(f'{path}: depth must be 2-D (HxW), got shape {d.shape}')
-    return d.astype(np.float32, copy=False)
 
 # %% ../nbs/00_core.ipynb #61b68baa
 LABELS = ('OK', 'KO', 'Unknown')
