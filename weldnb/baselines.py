@@ -20,7 +20,7 @@ __all__ = ['ensure_public', 'label_subset', 'type_predictions', 'main_prediction
 # %% ../nbs/22_real_baselines.ipynb #5d356865
 def ensure_public(name: str, **opts) -> Path:
     "Folder `data_dir()/name` of a converted public dataset; converted with `convert_public(name, **opts)` if missing."
-    from weldnb.datasets.public import convert_public
+    from weldnb.datasets.convert import convert_public
     root = data_dir()/name
     if not (root/'metadata.csv').is_file() or not (root/'summary.json').is_file():
         print(f'{root}: not built yet, converting {name!r} ...')
