@@ -25,7 +25,7 @@ __all__ = ['VIRTUAL_TYPES', 'RGBD_APIS', 'DEFAULT_LABELS', 'LABEL_RE', 'ID_RE', 
            'check_label', 'check_id', 'utc_stamp', 'new_frame_id', 'check_region', 'check_annotations', 'FrameStore',
            'check_token', 'require_token', 'json_body', 'preview_jpeg', 'collect_blueprint', 'start_server']
 
-# %% ../nbs/70_collect.ipynb #7dc65769
+# %% ../nbs/70_collect.ipynb #1c955d80
 class ApiError(Exception):
     "An error a request ends with: an HTTP `status` and a message naming the problem."
     def __init__(self, status: int, message: str):
@@ -42,6 +42,7 @@ def json_app(*blueprints, max_body: int = 16 << 20, name: str = 'weldnb-board') 
     "A Flask app with `blueprints` whose every error is a JSON body with a status code; bodies over `max_body` get 413."
     app = Flask(name)
     app.config.update(MAX_CONTENT_LENGTH=int(max_body), PROPAGATE_EXCEPTIONS=False)
+    app.json.sort_keys = False                       # answers keep their order (labels as configured)
     for bp in blueprints: app.register_blueprint(bp)
     @app.errorhandler(ApiError)
     def _api(e): return _error(e.status, e.message)
