@@ -23,7 +23,8 @@ from .datasets.ingest import BOARD_LABELS
 __all__ = ['VIRTUAL_TYPES', 'RGBD_APIS', 'DEFAULT_LABELS', 'LABEL_RE', 'ID_RE', 'TRASH_RE', 'SUFFIXES', 'ApiError', 'CameraError',
            'json_app', 'Frame', 'CameraInfo', 'Camera', 'pinhole', 'VirtualCamera', 'OpenCVCamera', 'check_labels',
            'check_label', 'check_id', 'utc_stamp', 'new_frame_id', 'check_region', 'check_annotations', 'FrameStore',
-           'check_token', 'require_token', 'json_body', 'preview_jpeg', 'collect_blueprint', 'start_server']
+           'check_token', 'require_token', 'json_body', 'preview_jpeg', 'collect_blueprint', 'start_server',
+           'stop_server']
 
 # %% ../nbs/70_collect.ipynb #1c955d80
 class ApiError(Exception):
@@ -477,9 +478,9 @@ def collect_blueprint(store: FrameStore, camera: Camera, token: str, max_body: i
         r.headers['Cache-Control'] = 'no-store'; return r
     return bp
 
-# %% ../nbs/70_collect.ipynb #c859e3b9
+# %% ../nbs/70_collect.ipynb #a10c152b
 def start_server(app: Flask, host: str = '127.0.0.1', port: int = 0, threads: int = 8):
-    "Serve `app` with waitress in a background thread; returns (server, base URL). Stop with `server.close()`."
+    "Serve `app` with waitress in a background thread; returns (server, base URL); `stop_server` ends it."
     import logging
     from waitress.server import create_server
     logging.getLogger('waitress.queue').setLevel(logging.ERROR)     # 'task queue depth' notes under load
@@ -487,3 +488,8 @@ def start_server(app: Flask, host: str = '127.0.0.1', port: int = 0, threads: in
                         max_request_body_size=int(app.config['MAX_CONTENT_LENGTH']) + 1024)
     threading.Thread(target=srv.run, daemon=True, name='waitress').start()
     return srv, f'http://{host}:{srv.effective_port}'
+
+def stop_server(srv) -> None:
+    "Stop a server of `start_server`: let running requests finish, then close its sockets."
+    from waitress import wasyncore
+    srv.task_dispatcher.shutdown(); wasyncore.close_all(srv._map)
