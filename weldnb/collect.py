@@ -314,7 +314,7 @@ class FrameStore:
         return dict(total=len(labels), per_class=per, path=str(self.data), used_bytes=used, quota_bytes=self.quota,
                     incomplete=list(self.incomplete))
 
-# %% ../nbs/70_collect.ipynb #5e75e451
+# %% ../nbs/70_collect.ipynb #defbd17c
 def _tarinfo(p: Path, arcname: str) -> tarfile.TarInfo:
     ti = tarfile.TarInfo(arcname); st = p.stat()
     ti.size, ti.mtime, ti.mode, ti.uid, ti.gid, ti.uname, ti.gname = st.st_size, int(st.st_mtime), 0o644, 0, 0, '', ''
@@ -346,6 +346,7 @@ def _export(self, keep_exports: int = 2) -> dict:
             old.unlink(missing_ok=True); old.with_name(old.name + '.sha256').unlink(missing_ok=True)
         return dict(path=out, name=name, sha256=h, frames=len(frames), bytes=out.stat().st_size)
 
+# %% ../nbs/70_collect.ipynb #c7755a4d
 def _clear(self) -> dict:
     "Move all frames into `trash/<trash_id>/` (one rename) and start an empty data folder."
     with self._bulk, self._lock:
@@ -386,7 +387,7 @@ def _restore(self, trash_id: str) -> dict:
 
 FrameStore.export, FrameStore.clear, FrameStore.trash, FrameStore.restore = _export, _clear, _trash, _restore
 
-# %% ../nbs/70_collect.ipynb #e156e1ed
+# %% ../nbs/70_collect.ipynb #01b6567d
 def check_token(token) -> str:
     "The service token, checked at start: given (there is no default) and at least 12 characters."
     if not isinstance(token, str) or not token.strip():
@@ -414,7 +415,7 @@ def json_body(max_bytes: int) -> dict:
     if not isinstance(body, dict): raise ApiError(400, f'{request.path}: body must be a JSON object, got {type(body).__name__}')
     return body
 
-# %% ../nbs/70_collect.ipynb #75965615
+# %% ../nbs/70_collect.ipynb #b171e922
 def preview_jpeg(frame: Frame, view: str = 'rgb', quality: int = 80) -> bytes:
     "JPEG of the frame's RGB, or of its height map in false colour (`view='depth'`)."
     import cv2
@@ -478,7 +479,7 @@ def collect_blueprint(store: FrameStore, camera: Camera, token: str, max_body: i
         r.headers['Cache-Control'] = 'no-store'; return r
     return bp
 
-# %% ../nbs/70_collect.ipynb #a10c152b
+# %% ../nbs/70_collect.ipynb #9ed16cb9
 def start_server(app: Flask, host: str = '127.0.0.1', port: int = 0, threads: int = 8):
     "Serve `app` with waitress in a background thread; returns (server, base URL); `stop_server` ends it."
     import logging
