@@ -14,9 +14,10 @@ from typing import Iterable
 import numpy as np
 
 from .infer.io import InputError, encode_npy, encode_png, read_depth, read_image, sha256_file
+from .infer.scoring import LABELS
 
 # %% auto #0
-__all__ = ['LABELS', 'SPLITS', 'METADATA_COLUMNS', 'DATA_SUBDIRS', 'project_root', 'data_dir', 'reports_dir', 'models_dir',
+__all__ = ['SPLITS', 'METADATA_COLUMNS', 'DATA_SUBDIRS', 'project_root', 'data_dir', 'reports_dir', 'models_dir',
            'shared_datasets_dir', 'derive_seed', 'rng', 'seed_everything', 'sha256_bytes', 'atomic_write_bytes',
            'atomic_write_text', 'atomic_write_json', 'write_image', 'SampleMeta', 'metadata_csv', 'write_metadata',
            'read_metadata', 'validate_metadata', 'assign_splits', 'content_hash', 'write_sample', 'DatasetWriter',
@@ -111,7 +112,6 @@ def write_image(path: Path, img: np.ndarray) -> Path:
     return atomic_write_bytes(path, encode_png(img))
 
 # %% ../nbs/00_core.ipynb #61b68baa
-LABELS = ('OK', 'KO', 'Unknown')
 SPLITS = ('train', 'valid', 'test')
 METADATA_COLUMNS = ('id', 'split', 'label', 'defect_type', 'severity', 'bboxes', 'camera_id', 'timestamp',
                     'operator_id', 'manual_label', 'source', 'seed', 'parent_id', 'variant', 'variant_params',

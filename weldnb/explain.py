@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .core import read_image, read_metadata, load_summary, data_dir, models_dir, reports_dir
+from .core import LABELS, read_image, read_metadata, load_summary, data_dir, models_dir, reports_dir
 
 # %% auto #0
 __all__ = ['METHODS', 'METHOD_NAMES', 'AllHeads', 'module_by_name', 'find_target_layer', 'CamAdapter', 'check_same_size',
@@ -126,7 +126,7 @@ class CamAdapter:
 
     def target_index(self, target: str = 'KO') -> int:
         "Column of the all-heads logit row: a class name (default 'KO') or 'type:<defect type>'."
-        classes = list(self.desc.get('classes', ['OK', 'KO', 'Unknown']))
+        classes = list(self.desc.get('classes', LABELS))
         n0, n1, _ = (list(self.desc.get('head_sizes', [len(classes), 0, 0])) + [0, 0])[:3]
         if target.startswith('type:'):
             t, types = target[5:], list(self.desc.get('defect_types', []))

@@ -17,7 +17,7 @@ from .infer.scoring import (OOD_SCORES, MODEL_SCORES, LOGIT_SCORES, IMAGE_STAT_N
                                   knn_score, image_score, ood_scores, ood_flags, DriftMonitor)
 
 # %% auto #0
-__all__ = ['fit_feature_stats', 'auroc', 'aupr', 'ood_threshold', 'fpr_at_tpr', 'ood_report', 'median_bandwidth', 'mmd2',
+__all__ = ['fit_feature_stats', 'ood_auroc', 'aupr', 'ood_threshold', 'fpr_at_tpr', 'ood_report', 'median_bandwidth', 'mmd2',
            'mmd_test', 'ks_2samp', 'ks_test', 'c2st', 'first_alarm', 'calibrate_drift_threshold', 'fit_drift_fields']
 
 # %% ../nbs/31_ood_drift.ipynb #395be94b
@@ -51,7 +51,7 @@ def fit_feature_stats(features, labels, n_components: int = 32, bank: int = 1000
                 precision=np.linalg.inv(cov).tolist(), knn_bank=pb.tolist(), knn_k=int(k), **extra)
 
 # %% ../nbs/31_ood_drift.ipynb #025c5dd6
-def auroc(scores_id, scores_ood) -> float:
+def ood_auroc(scores_id, scores_ood) -> float:
     "Area under the ROC curve for separating OOD (positive) from ID by the score (`weldnb.metrics.auroc`)."
     a, b = np.asarray(scores_id, np.float64), np.asarray(scores_ood, np.float64)
     if not len(a) or not len(b): raise ValueError('auroc needs in-distribution and OOD scores')
@@ -80,7 +80,7 @@ def fpr_at_tpr(scores_id, scores_ood, tpr: float = 0.95) -> float:
 
 def ood_report(scores_id, scores_ood, threshold: float | None = None) -> dict:
     "AUROC, AUPR-out, FPR@95TPR, and (given a validation threshold) the TPR on ID and the detection rate on OOD."
-    r = dict(auroc=auroc(scores_id, scores_ood), aupr=aupr(scores_id, scores_ood), fpr95=fpr_at_tpr(scores_id, scores_ood))
+    r = dict(auroc=ood_auroc(scores_id, scores_ood), aupr=aupr(scores_id, scores_ood), fpr95=fpr_at_tpr(scores_id, scores_ood))
     if threshold is not None:
         r['id_accepted'] = float((np.asarray(scores_id) <= threshold).mean())
         r['ood_flagged'] = float((np.asarray(scores_ood) > threshold).mean())

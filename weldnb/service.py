@@ -14,14 +14,14 @@ from flask import Blueprint, Flask, jsonify, request
 
 from . import __version__
 from .infer import WeldInspector, ModelError, InputError
-from .evaluate import WeldEvaluator, EvaluationInputError, Rubric
+from .infer.evaluator import WeldEvaluator, EvaluationInputError, Rubric
 from .collect import (ApiError, Camera, FrameStore, OpenCVCamera, VirtualCamera, DEFAULT_LABELS, check_labels, check_token,
                             collect_blueprint, json_app, json_body, require_token, start_server)
 from .collect_page import page_blueprint
 
 # %% auto #0
 __all__ = ['CUE_TYPES', 'inspection_result', 'LiveInspector', 'image_header_size', 'read_upload', 'inspect_blueprint',
-           'create_app', 'main']
+           'create_app', 'board_main']
 
 # %% ../nbs/72_live_inspection.ipynb #5ca28d2a
 CUE_TYPES = {'pore': 'porosity', 'crack': 'crack', 'bump': 'spatter', 'gap': 'gap', 'cavity': 'undercut', 'hole': 'burn_through'}
@@ -191,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--model-threads', type=int, default=1, help='onnxruntime intra-op threads')
     return ap
 
-def main(argv: list[str] | None = None) -> int:
+def board_main(argv: list[str] | None = None) -> int:
     "Entry point of `weldnb-board serve --model DIR --data DIR --token ...`."
     a = _parser().parse_args(argv)
     try:

@@ -15,11 +15,11 @@ import numpy as np
 from .io import InputError, read_image, read_depth
 from .spec import InputSpec
 from .manifest import MANIFEST, ModelError, is_present, read_manifest, verify_files, input_spec
-from .scoring import (softmax, prediction_sets, ood_flags, image_stats, drift_monitor, DriftMonitor)
+from .scoring import (LABELS, softmax, prediction_sets, ood_flags, image_stats, drift_monitor, DriftMonitor)
 
 # %% auto #0
-__all__ = ['QDQ_FUSION_OPTIMIZERS', 'BOARD_LABELS', 'check_input', 'self_check', 'open_session', 'checked_session', 'Prediction',
-           'board_label', 'WeldInspector']
+__all__ = ['QDQ_FUSION_OPTIMIZERS', 'check_input', 'self_check', 'open_session', 'checked_session', 'Prediction', 'board_label',
+           'WeldInspector']
 
 # %% ../../nbs/51b_infer_inspector.ipynb #cf6a12d1
 QDQ_FUSION_OPTIMIZERS = ('QDQSelectorActionTransformer',)   # onnxruntime's int8 fusion (QDQ -> QLinearConv, ...)
@@ -70,8 +70,6 @@ def checked_session(path: Path, model_dir: Path, manifest: dict, variant: str, t
                         f'export-time reference on this CPU; running the int8 model without QDQ fusion (correct, slower)']
 
 # %% ../../nbs/51b_infer_inspector.ipynb #4a4b30fd
-BOARD_LABELS = ('OK', 'KO', 'Unknown')   # what the board answers; any other class becomes Unknown
-
 @dataclass
 class Prediction:
     "One image's result."
@@ -93,7 +91,7 @@ def board_label(classes: list, k: int, cset: list | None, ood: bool | None) -> s
     "The board's answer: `Unknown` when OOD or when the conformal set is not one class, else that class (or the argmax)."
     if ood or (cset is not None and len(cset) != 1): return 'Unknown'
     label = cset[0] if cset is not None else classes[k]
-    return label if label in BOARD_LABELS else 'Unknown'
+    return label if label in LABELS else 'Unknown'        # a class outside the board's answers becomes Unknown
 
 # %% ../../nbs/51b_infer_inspector.ipynb #caab52ee
 class WeldInspector:

@@ -12,7 +12,7 @@ from collections import deque
 import numpy as np
 
 # %% auto #0
-__all__ = ['CONFORMAL_SCORES', 'IMAGE_STAT_NAMES', 'SATURATION_LEVEL', 'OOD_SCORES', 'MODEL_SCORES', 'LOGIT_SCORES',
+__all__ = ['LABELS', 'CONFORMAL_SCORES', 'IMAGE_STAT_NAMES', 'SATURATION_LEVEL', 'OOD_SCORES', 'MODEL_SCORES', 'LOGIT_SCORES',
            'COLOUR_STAT_NAMES', 'check_logits', 'softmax', 'class_scores', 'prediction_sets', 'decide', 'image_stats',
            'transform_stats', 'check_features', 'sqdist', 'logit_ood_scores', 'project', 'mahalanobis_score',
            'knn_score', 'image_score', 'ood_scores', 'ood_flags', 'DriftMonitor', 'ImageDriftMonitor', 'drift_monitor']
@@ -42,6 +42,7 @@ def softmax(logits, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(1, keepdims=True)
 
 # %% ../../nbs/51a_infer_scoring.ipynb #4419e50d
+LABELS = ('OK', 'KO', 'Unknown')   # what a weld model answers (and what `metadata.csv` labels a weld), board and desktop alike
 CONFORMAL_SCORES = ('lac', 'aps', 'raps')
 
 def class_scores(probs, score: str = 'lac', lam: float = 0.01, k_reg: int = 1, u=None) -> np.ndarray:

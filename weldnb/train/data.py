@@ -15,14 +15,13 @@ import torch
 from ..core import (LABELS, SPLITS, DatasetWriter, SampleMeta, assign_splits, read_depth, read_image,
                          read_metadata, rng)
 from ..infer.spec import InputSpec, RGB_CHANNELS, DEPTH_CHANNEL
+from ..render import SEVERITIES
 
 # %% auto #0
-__all__ = ['SEVERITIES', 'FIXTURE_TYPES', 'dataset_table', 'check_splits', 'defect_types', 'encode_targets',
-           'make_fixture_dataset', 'base_spec', 'read_sample', 'load_inputs', 'fit_spec', 'model_spec', 'to_batch']
+__all__ = ['FIXTURE_TYPES', 'dataset_table', 'check_splits', 'defect_types', 'encode_targets', 'make_fixture_dataset',
+           'base_spec', 'read_model_input', 'load_inputs', 'fit_spec', 'model_spec', 'to_batch']
 
 # %% ../../nbs/20a_train_data.ipynb #b374e5f1
-SEVERITIES = (1, 2, 3, 4, 5)
-
 def dataset_table(root: Path, aux_root: Path | None = None,
                   extra: tuple = ()):   # ((folder, column, value), ...): train rows of other datasets where column == value
     """One DataFrame of a dataset (and the aux set's rows, and `extra` training rows): key, root, id, split, label,
@@ -105,7 +104,7 @@ def make_fixture_dataset(root: Path, name: str = 'standard', n: int = 48, size: 
                          ko_only: bool = False) -> Path:
     "Write a tiny synthetic weld dataset (OK/KO/Unknown, or KO only) in the DESIGN §3 format; returns its folder."
     g = rng(seed, 'fixture', name)
-    labels = ['KO'] * n if ko_only else [('OK', 'KO', 'Unknown')[i % 3] for i in range(n)]
+    labels = ['KO'] * n if ko_only else [LABELS[i % 3] for i in range(n)]
     metas = []
     for i, l in enumerate(labels):
         t = FIXTURE_TYPES[(i // 3) % 3] if l == 'KO' else ''
@@ -124,7 +123,7 @@ def base_spec(size: int | tuple, in_channels: int = 3, resize: str = 'area') -> 
     chans = RGB_CHANNELS + ((DEPTH_CHANNEL,) if in_channels == 4 else ())
     return InputSpec(size=hw, mean=(0.0,)*in_channels, std=(1.0,)*in_channels, channels=chans, resize=resize)
 
-def read_sample(root: Path, id: str, spec: InputSpec) -> tuple:
+def read_model_input(root: Path, id: str, spec: InputSpec) -> tuple:
     "Sample `id` of dataset `root` prepared by `spec`: (RGB uint8 HxWx3, depth float32 HxW in mm or None)."
     root = Path(root)
     rgb = read_image(root/'images'/f'{id}.png')
@@ -140,7 +139,7 @@ def load_inputs(table, spec: InputSpec) -> dict:
     from weldnb.core import progress
     rgbs, depths, sizes = [], [], set()
     for r in progress(list(table[['root', 'id']].itertuples(index=False)), desc='loading images'):
-        rgb, d = read_sample(r.root, r.id, spec)
+        rgb, d = read_model_input(r.root, r.id, spec)
         rgbs.append(rgb); depths.append(d)
     for r in table[['root', 'id']].drop_duplicates('root').itertuples(index=False):
         sizes.add(read_image(Path(r.root)/'images'/f'{r.id}.png').shape[:2])
