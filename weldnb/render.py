@@ -153,7 +153,7 @@ def sample_params(seed: int, defect_type: str = '', severity: int = 0, size: int
     d.update(overrides)
     return WeldParams(seed=int(seed), defect_type=defect_type, severity=severity, size=size, **d)
 
-# %% ../nbs/10_render.ipynb #32923da0
+# %% ../nbs/10_render.ipynb #9cb5939e
 def _table(f, n: int) -> tuple:
     "A piecewise-linear curve on [0, 1]: f at n + 1 nodes (Python `math`, the same numbers everywhere) and the slopes, float32."
     y = np.array([f(i/n) for i in range(n + 1)], np.float32)
@@ -186,6 +186,16 @@ def _sin_turns(t: np.ndarray) -> np.ndarray:
     "sin(2 pi t) for any t."
     return _cos_turns(t, quarter=1)
 
+@lru_cache(maxsize=None)
+def _gamma_table() -> np.ndarray:
+    "255 x**(1/2.2) in the middle of each of 65536 equal steps of sqrt(x/64) over [0, 1]."
+    return np.array([255*(64*((i + 0.5)/65536)**2)**(1/2.2) for i in range(65536)], np.float32)
+
+def _gamma(x: np.ndarray) -> np.ndarray:
+    "255 x**(1/2.2) for radiance x >= 0 (saturated from 63 on), from a table in sqrt(x): error below 0.04 grey levels."
+    return _gamma_table().take(np.sqrt(np.minimum(x, np.float32(63))*np.float32(2**26)).astype(np.intp))
+
+# %% ../nbs/10_render.ipynb #c7ba0216
 @lru_cache(maxsize=64)
 def _gauss_kernel(sigma: float, bits: int) -> np.ndarray:
     "OpenCV's Gaussian kernel for `sigma` (size round(8 sigma + 1) | 1) with weights on a 2^-bits grid summing to exactly 1."
@@ -194,15 +204,6 @@ def _gauss_kernel(sigma: float, bits: int) -> np.ndarray:
     k = [round(one*x/sum(w)) for x in w]
     k[n//2] += one - sum(k)
     return np.array(k, np.float64)/one
-
-@lru_cache(maxsize=None)
-def _gamma_table() -> np.ndarray:
-    "255 x**(1/2.2) in the middle of each of 65536 equal steps of sqrt(x/64) over [0, 1]."
-    return np.array([255*(64*((i + 0.5)/65536)**2)**(1/2.2) for i in range(65536)], np.float32)
-
-def _gamma(x: np.ndarray) -> np.ndarray:
-    "255 x**(1/2.2) for radiance x >= 0 (saturated from 63 on), from a table in sqrt(x): error below 0.03 grey levels."
-    return _gamma_table().take(np.sqrt(np.minimum(x, np.float32(63))*np.float32(2**26)).astype(np.intp))
 
 def exact_blur(a: np.ndarray, sigma: float, kernel_bits: int = 8) -> np.ndarray:
     "Gaussian blur (borders reflected) that gives the same bits on every machine: OpenCV rounds nothing in it."
@@ -219,6 +220,7 @@ def exact_blur(a: np.ndarray, sigma: float, kernel_bits: int = 8) -> np.ndarray:
     t = cv2.sepFilter2D(np.rint(t, out=t), ddepth, one, k, borderType=border)           # columns
     return (t/q).astype(np.float32)
 
+# %% ../nbs/10_render.ipynb #22234698
 @lru_cache(maxsize=16)
 def _cubic_taps(n_in: int, n_out: int) -> tuple:
     "Source indices and weights (n_out x 4) of OpenCV's INTER_CUBIC resampling from n_in to n_out samples (edges replicated)."
@@ -268,7 +270,6 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     "Rec. 601 luma (float32) of an RGB uint8 image, as plain arithmetic (a matrix product would go through BLAS)."
     x = np.asarray(rgb, np.float32)
     return x[..., 0]*np.float32(0.299) + x[..., 1]*np.float32(0.587) + x[..., 2]*np.float32(0.114)
-
 
 # %% ../nbs/10_render.ipynb #184b5b2b
 @lru_cache(maxsize=8)
@@ -540,7 +541,6 @@ def _instances(sc: _Scene, rgb: np.ndarray) -> list:
                         polygon=c.astype(int).tolist(), area_px=int(m.sum()), contrast=round(contrast, 2)))
     return out
 
-
 # %% ../nbs/10_render.ipynb #3b28b3f8
 def _shading(z: np.ndarray, pp: float, p: WeldParams) -> tuple:
     "Diffuse term, the two specular lobes and the cavity term of height map `z` (mm) lit from `p`'s light direction."
@@ -569,7 +569,6 @@ def _camera(p: WeldParams, planes: list, g) -> np.ndarray:
         if noise is not None: x += noise[..., c]
         rgb[..., c] = np.clip(x, 0, 255, out=x)
     return rgb
-
 
 # %% ../nbs/10_render.ipynb #b5ddd746
 def render_weld(p: WeldParams) -> WeldRender:
@@ -631,7 +630,6 @@ def render_weld(p: WeldParams) -> WeldRender:
                    width_mm_mean=float(np.mean(wk)), height_mm_mean=float(np.mean(hk)))
     return WeldRender(rgb=rgb, depth=z.astype(np.float32, copy=False), mask=sc.mask,
                       instances=_instances(sc, rgb), profile=profile, params=p)
-
 
 # %% ../nbs/10_render.ipynb #11266309
 def defect_visibility(r: WeldRender) -> list:
