@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ..core import (DatasetWriter, SampleMeta, atomic_write_bytes, data_dir, encode_png, load_summary, progress,
-                         read_depth, read_image, read_metadata, rng, sha256_file, validate_metadata, write_sample)
+                         read_depth, read_image, read_metadata, rng, validate_metadata, write_sample)
 
 # %% auto #0
 __all__ = ['FIXTURE_CLASSES', 'HIDDEN_SHARE', 'as_batch', 'unbatch', 'each', 'check_range', 'check_subset', 'make_fixture_parent',
@@ -209,7 +209,7 @@ def add_variant(w: DatasetWriter, parent_dir: Path, prow, vid: str, image: np.nd
                       extra={'parent_label': prow['label'], **(extra or {})}, **{k: prow[k] for k in _PARENT_FIELDS})
     if image is None:                                     # an identical copy: link every file of the parent
         link_or_copy(Path(parent_dir)/'images'/f'{pid}.png', w.tmp/'images'/f'{vid}.png')
-        meta.sha256 = sha256_file(w.tmp/'images'/f'{vid}.png'); row = meta.row()
+        meta.sha256 = prow['sha256']; row = meta.row()      # the same pixels, so the same content hash
     else: row = write_sample(w.tmp, meta, image, depth=depth, mask=mask)
     if mask is None: link_or_copy(Path(parent_dir)/'masks'/f'{pid}.png', w.tmp/'masks'/f'{vid}.png')
     dsrc = Path(parent_dir)/'depth'/f'{pid}.npy'
