@@ -88,17 +88,17 @@ def _inline_images(nb: dict, reports: Path) -> dict:
     return nb
 
 def _page_links(nb: dict, name: str, pages: set, src_nbs: Path) -> dict:
-    "Notebook links become page links; a link to a notebook that is not a page is an error."
+    "Links to notebooks and pages (`20_train.ipynb`, `design.md`) become page links; one to a missing page is an error."
     up = '' if name == 'index.ipynb' else '../'
     for c in nb['cells']:
         if c['cell_type'] != 'markdown': continue
         src = ''.join(c['source'])
-        for target in re.findall(r'\]\(([^)#\s]+\.ipynb)', src):
-            if target not in pages: raise DocsError(f'{name} links to {target}, which is not among the executed notebooks in {src_nbs}')
-        c['source'] = re.sub(r'\]\(([^)#\s/]+)\.ipynb', lambda m: f']({up}{m[1]}/', src)
+        for target in re.findall(r'\]\(([^)#\s:]+\.(?:ipynb|md))', src):
+            if target not in pages: raise DocsError(f'{name} links to {target}, which is not among the executed notebooks in {src_nbs} or nbs/*.md')
+        c['source'] = re.sub(r'\]\(([^)#\s/:]+)\.(?:ipynb|md)', lambda m: f']({up}{m[1]}/', src)
     return nb
 
-# %% ../nbs/04_docs.ipynb #dd22d007
+# %% ../nbs/04_docs.ipynb #22373ca2
 def build(frm: str | None = None, # folder of executed notebooks (default runs/demo, else runs/smoke)
           quiet: bool = False, root: Path | None = None) -> Path:
     "Fill the MkDocs source folder and build the site; returns the site folder."
@@ -107,12 +107,13 @@ def build(frm: str | None = None, # folder of executed notebooks (default runs/d
     (src/'api').mkdir(parents=True)
     _execute_index(src/'index.ipynb', root)
     pages = {p.name for p in src_nbs.glob('*.ipynb') if NUMBERED.match(p.name)} | {'index.ipynb'}
+    md_pages = {p.name for p in (root/'nbs').glob('*.md')}                          # the design contracts
     reports = _reports_of(src_nbs, root)
     for name in sorted(pages):
         nb = json.loads((src if name == 'index.ipynb' else src_nbs).joinpath(name).read_text())
-        nb = _inline_images(_page_links(docs_notebook(nb), name, pages, src_nbs), reports)
+        nb = _inline_images(_page_links(docs_notebook(nb), name, pages | md_pages, src_nbs), reports)
         (src/name).write_text(json.dumps(nb, indent=1))
-    for page in (root/'nbs').glob('*.md'): shutil.copy2(page, src/page.name)      # the design contracts
+    for page in md_pages: shutil.copy2(root/'nbs'/page, src/page)
     for m in modules(root): (src/'api'/f'{m}.md').write_text(f'# `{m}`\n\n::: {m}\n')
     cmd = [str(Path(sys.executable).parent/'mkdocs'), 'build', '-f', str(root/'mkdocs.yml'), '--clean'] + (['-q'] if quiet else [])
     r = subprocess.run(cmd, cwd=root, capture_output=quiet, text=True)
@@ -122,7 +123,7 @@ def build(frm: str | None = None, # folder of executed notebooks (default runs/d
           f'{site.relative_to(root)}/  (serve with: python -m http.server -d {site.relative_to(root)})')
     return site
 
-# %% ../nbs/04_docs.ipynb #1429d3cb
+# %% ../nbs/04_docs.ipynb #5c4407c3
 RESULTS_HEADING = '## Results'
 RESULTS_START = '<!-- results: written by `make readme` from the last demo benchmark, reports/benchmark.json -->'
 RESULTS_END = '<!-- end of results -->'
@@ -152,7 +153,7 @@ def results_table(bench: dict, # reports/benchmark.json of notebook 53
         '- **peak RSS**: a fresh process classifying a few test images (`weldnb-infer` for the ONNX edge rows).',
         '- Reproduce: `make pipeline && make readme`; everything else the benchmark measured is in `reports/benchmark.md`.'])
 
-# %% ../nbs/04_docs.ipynb #4dbb6e16
+# %% ../nbs/04_docs.ipynb #10d4a684
 def _readme_links(text: str, root: Path) -> str:
     "Relative links to files of nbs/ (notebooks, pages) point into nbs/ from the repository root."
     def fix(m):
@@ -191,7 +192,7 @@ def write_readme(root: Path | None = None) -> str:
     (root/'README.md').write_text(readme_text(root, results_table(bench, commit)))
     return f'README.md written with the results of {bench_p.relative_to(root)} ({bench["run"]["created"]})'
 
-# %% ../nbs/04_docs.ipynb #5cad76ca
+# %% ../nbs/04_docs.ipynb #49b6655e
 def snapshot(root: Path, folders: tuple = ('weldnb', 'nbs')) -> dict:
     "{relative path: sha256} of the files under `folders` of `root` (caches and checkpoints aside)."
     files = [p for d in folders for p in (root/d).rglob('*')
@@ -207,7 +208,7 @@ def check_sync(root: Path | None = None) -> list:
     after = snapshot(root)
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
-# %% ../nbs/04_docs.ipynb #963125c7
+# %% ../nbs/04_docs.ipynb #e5788a32
 def main(argv: list | None = None) -> int:
     "`python -m weldnb.docs build | readme | check-readme | check-sync`."
     ap = argparse.ArgumentParser(prog='python -m weldnb.docs', description='Build the docs site and the README; check the nbdev sync.')
@@ -229,6 +230,6 @@ def main(argv: list | None = None) -> int:
         print(f'ERROR: {e}', file=sys.stderr); return 1
     return 0
 
-# %% ../nbs/04_docs.ipynb #d8642d2e
+# %% ../nbs/04_docs.ipynb #79b229e1
 if __name__ == '__main__' and 'ipykernel' not in sys.modules:   # `python -m weldnb.docs` (in this notebook too __name__ is '__main__')
     sys.exit(main())
