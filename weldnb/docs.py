@@ -192,7 +192,7 @@ def write_readme(root: Path | None = None) -> str:
     (root/'README.md').write_text(readme_text(root, results_table(bench, commit)))
     return f'README.md written with the results of {bench_p.relative_to(root)} ({bench["run"]["created"]})'
 
-# %% ../nbs/04_docs.ipynb #49b6655e
+# %% ../nbs/04_docs.ipynb #ff3d58b3
 def snapshot(root: Path, folders: tuple = ('weldnb', 'nbs')) -> dict:
     "{relative path: sha256} of the files under `folders` of `root` (caches and checkpoints aside)."
     files = [p for d in folders for p in (root/d).rglob('*')
@@ -208,7 +208,7 @@ def check_sync(root: Path | None = None) -> list:
     after = snapshot(root)
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
-# %% ../nbs/04_docs.ipynb #e5788a32
+# %% ../nbs/04_docs.ipynb #0822951c
 def main(argv: list | None = None) -> int:
     "`python -m weldnb.docs build | readme | check-readme | check-sync`."
     ap = argparse.ArgumentParser(prog='python -m weldnb.docs', description='Build the docs site and the README; check the nbdev sync.')
@@ -230,6 +230,6 @@ def main(argv: list | None = None) -> int:
         print(f'ERROR: {e}', file=sys.stderr); return 1
     return 0
 
-# %% ../nbs/04_docs.ipynb #79b229e1
+# %% ../nbs/04_docs.ipynb #fa3fbaa7
 if __name__ == '__main__' and 'ipykernel' not in sys.modules:   # `python -m weldnb.docs` (in this notebook too __name__ is '__main__')
     sys.exit(main())
