@@ -5,9 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+# The versions the figures were measured with (`make constraints` records them); `make install CONSTRAINTS=` installs unpinned.
+CONSTRAINTS ?= $(wildcard constraints.txt)
+PIN := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: pipeline test lab docs readme install clean help
+.PHONY: pipeline test lab docs readme install constraints clean help
 
 help:
 	@echo "make pipeline  set up .venv, run every notebook at demo scale (data/, reports/, models/), check the goals"
@@ -15,6 +18,7 @@ help:
 	@echo "make lab       JupyterLab on this repository"
 	@echo "make docs      build the documentation site into site/ from the executed notebooks"
 	@echo "make readme    regenerate README.md from nbs/index.ipynb and the last demo benchmark"
+	@echo "make constraints  record the versions installed in .venv into constraints.txt (after an upgrade on purpose)"
 
 # --- set-up: a fresh clone with only python3 -------------------------------------------------------
 $(PY):
@@ -22,17 +26,21 @@ $(PY):
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { echo "ERROR: python3 cannot create virtual environments: install the venv module (Debian/Ubuntu: apt-get install python3-venv) and run make again." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(PY)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q $(PIN) -e ".[dev]"
 	@# imagecorruptions is only a speed reference (notebooks 13-16); its metadata asks for the GUI
 	@# opencv-python, which would shadow opencv-python-headless, so it is installed without dependencies.
-	$(BIN)/pip install -q --no-deps "imagecorruptions==1.1.2"
-	@if $(BIN)/pip show -q opencv-python 2>/dev/null; then $(BIN)/pip uninstall -q -y opencv-python && $(BIN)/pip install -q --force-reinstall --no-deps "opencv-python-headless<5"; fi
+	$(BIN)/pip install -q $(PIN) --no-deps "imagecorruptions==1.1.2"
+	@if $(BIN)/pip show -q opencv-python 2>/dev/null; then $(BIN)/pip uninstall -q -y opencv-python && $(BIN)/pip install -q $(PIN) --force-reinstall --no-deps "opencv-python-headless<5"; fi
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Upgrade a package on purpose: pip install -U <pkg> into .venv, make test, then record the new versions here and commit.
+constraints: | $(PY)
+	{ sed -n '/^#/p' constraints.txt 2>/dev/null; $(BIN)/pip freeze --exclude-editable; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 # --- the README's commands ------------------------------------------------------------------------
 # `$(PY) -m weldnb.run` is the `weldnb-run` command; it works before the console script is installed.

@@ -13,9 +13,9 @@ MODEL = 'edge'
 
 def _chain() -> list:
     "(notebook stem, output that shows it has run) in pipeline order."
-    return [('20_train', SMOKE/'models'/'trained'),      # at smoke scale it trains on its own fixture dataset
+    return [('20e_train_run', SMOKE/'models'/'trained'),      # at smoke scale it trains on its own fixture dataset
             ('50_export', SMOKE/'models'/MODEL/'manifest.json'),
-            ('51_infer', SMOKE/'models'/f'{MODEL}.predictions.json')]
+            ('51c_infer_cli', SMOKE/'models'/f'{MODEL}.predictions.json')]
 
 
 def exported_smoke_model() -> tuple[Path, dict]:

@@ -4,8 +4,8 @@
 model to Accelerate, which sees WORLD_SIZE=2 on CPU and uses the gloo backend. (`accelerate launch --cpu
 --num_processes 2` is not used: with `--cpu`, accelerate 1.x starts a single process unless an MPI
 hostfile is given.) Each rank runs
-`weldnb.train.train_weld_model(..., TrainConfig(distributed=True))` on a tiny fixture dataset (the smoke
-scale of the weld data, built by `weldnb.train.make_fixture_dataset`) and writes its final state_dict.
+`weldnb.train.learner.train_weld_model(..., TrainConfig(distributed=True))` on a tiny fixture dataset (the smoke
+scale of the weld data, built by `weldnb.train.data.make_fixture_dataset`) and writes its final state_dict.
 The test checks that there were two gloo ranks, that each did only its share of the batches, and that
 both ranks hold identical parameters and (recomputed) BatchNorm statistics.
 """
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RANK_SCRIPT = r'''
 import json, os, sys, torch
 from pathlib import Path
-from weldnb.train import TrainConfig, train_weld_model
+from weldnb.train.learner import TrainConfig, train_weld_model
 data, out = Path(sys.argv[1]), Path(sys.argv[2])
 cfg = TrainConfig(arch='edgenet', in_channels=3, size=32, epochs=1, bs=8, lr_max=2e-3, threads=1,
                   distributed=True, progress=False, bn_batches=None, seed=0)
@@ -39,7 +39,7 @@ def _free_port() -> int:
 
 def test_two_cpu_ranks_agree(tmp_path):
     import torch
-    from weldnb.train import make_fixture_dataset
+    from weldnb.train.data import make_fixture_dataset
     data = make_fixture_dataset(tmp_path/'data', 'standard', n=48, size=32, seed=0)
     (tmp_path/'rank.py').write_text(RANK_SCRIPT)
     out = tmp_path/'out'; out.mkdir()

@@ -7,7 +7,7 @@ tests together and in order). The real-data chain (17 -> 22) has its own file an
 import pytest
 from weldnb.run import NotebookError, numbered_notebooks, run_notebook
 
-REAL_CHAIN = ('17_public_datasets', '22_real_baselines')   # tests/test_notebooks_real.py
+REAL_CHAIN = ('17_public_datasets', '17a_public_scanners', '17b_public_convert', '22_real_baselines')   # tests/test_notebooks_real.py
 
 
 def check_notebook(stem: str) -> None:

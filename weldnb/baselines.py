@@ -14,13 +14,13 @@ import numpy as np
 from .core import DatasetWriter, data_dir, load_summary, read_metadata
 
 # %% auto #0
-__all__ = ['ensure_public', 'label_subset', 'type_predictions', 'main_predictions', 'softmax', 'error_grid', 'binary_decision',
+__all__ = ['ensure_public', 'label_subset', 'type_predictions', 'main_predictions', 'error_grid', 'binary_decision',
            'binary_metrics']
 
 # %% ../nbs/22_real_baselines.ipynb #5d356865
 def ensure_public(name: str, **opts) -> Path:
     "Folder `data_dir()/name` of a converted public dataset; converted with `convert_public(name, **opts)` if missing."
-    from weldnb.datasets.public import convert_public
+    from weldnb.datasets.convert import convert_public
     root = data_dir()/name
     if not (root/'metadata.csv').is_file() or not (root/'summary.json').is_file():
         print(f'{root}: not built yet, converting {name!r} ...')
@@ -52,7 +52,7 @@ def label_subset(src: Path,                 # dataset folder (DESIGN §3)
 
 # %% ../nbs/22_real_baselines.ipynb #f514915b
 def type_predictions(logits: np.ndarray, desc: dict) -> np.ndarray:
-    "Defect-type index (into `desc['defect_types']`) per row of all-heads `logits` from `weldnb.train.predict_logits`."
+    "Defect-type index (into `desc['defect_types']`) per row of all-heads `logits` from `weldnb.train.learner.predict_logits`."
     n0, n1 = desc['head_sizes'][:2]
     if not n1: raise ValueError('the model has no defect-type head (head_sizes[1] == 0)')
     return logits[:, n0:n0 + n1].argmax(1)
@@ -60,11 +60,6 @@ def type_predictions(logits: np.ndarray, desc: dict) -> np.ndarray:
 def main_predictions(logits: np.ndarray, desc: dict) -> np.ndarray:
     "Main-head class index (into `desc['classes']`) per row of `logits`."
     return logits[:, :desc['head_sizes'][0]].argmax(1)
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    "Row-wise softmax."
-    z = z - z.max(1, keepdims=True); e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
 
 # %% ../nbs/22_real_baselines.ipynb #5c2eb44c
 def error_grid(images: list,                # uint8 images (HxW or HxWx3)
@@ -95,8 +90,9 @@ def binary_decision(logits: np.ndarray,        # main-head logits of an OK/KO/Un
     raise ValueError(f"rule must be 'ok_vs_ko' or 'unknown_as_ko', got {rule!r}")
 
 def binary_metrics(y_true, y_pred) -> dict:
-    "Accuracy, KO recall, OK recall, balanced accuracy and counts of a 0 = OK / 1 = KO decision."
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    rec = lambda c: float((y_pred[y_true == c] == c).mean()) if (y_true == c).any() else float('nan')
-    return dict(accuracy=float((y_true == y_pred).mean()), ko_recall=rec(1), ok_recall=rec(0),
-                balanced_accuracy=float(np.nanmean([rec(0), rec(1)])), n=int(len(y_true)), n_ko=int((y_true == 1).sum()))
+    "Accuracy, KO recall, OK recall, balanced accuracy (`weldnb.metrics`) and counts of a 0 = OK / 1 = KO decision."
+    from weldnb.metrics import classification_metrics
+    m = classification_metrics(np.asarray(y_true, np.int64), np.asarray(y_pred, np.int64), ('OK', 'KO'))
+    ok = m['per_class']['OK']
+    return dict(accuracy=m['accuracy'], ko_recall=m['ko_recall'], ok_recall=ok['recall'] if ok['support'] else float('nan'),
+                balanced_accuracy=m['balanced_accuracy'], n=m['n'], n_ko=m['per_class']['KO']['support'])

@@ -100,9 +100,9 @@ def import_time_s(module: str, n: int = 3) -> dict:
     return {'median_s': float(np.median(s)), 'min_s': float(min(s)), 'n': n, 'torch_loaded': any(r['torch_loaded'] for r in rs)}
 
 def infer_process(model_dir: Path, images: list, variant: str | None = None, threads: int = 1) -> dict:
-    "Peak RSS, wall time and exit code of a fresh process running `weldnb-infer MODEL_DIR IMAGES --json` (weldnb.infer.main)."
+    "Peak RSS, wall time and exit code of a fresh process running `weldnb-infer MODEL_DIR IMAGES --json` (weldnb.infer.cli.main)."
     argv = [str(model_dir), *map(str, images), '--json', '--threads', str(threads)] + (['--variant', variant] if variant else [])
-    r = run_fresh('import io, contextlib\nt = time.perf_counter()\nfrom weldnb.infer import main\n'
+    r = run_fresh('import io, contextlib\nt = time.perf_counter()\nfrom weldnb.infer.cli import main\n'
                   "buf = io.StringIO()\nwith contextlib.redirect_stdout(buf): rc = main(" + repr(argv) + ")\n"
                   "out['exit'] = rc; out['s'] = time.perf_counter() - t\n"
                   "out['records'] = [json.loads(l) for l in buf.getvalue().splitlines() if l.startswith('{')]")

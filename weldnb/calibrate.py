@@ -11,39 +11,17 @@ from pathlib import Path
 
 import numpy as np
 from .core import atomic_write_json
+from .infer.scoring import check_logits, softmax, CONFORMAL_SCORES, class_scores, prediction_sets, decide
 
 # %% auto #0
-__all__ = ['CONFORMAL_SCORES', 'CALIBRATION_SCHEMA', 'REQUIRED_FIELDS', 'TTA_FLIPS', 'check_logits', 'softmax',
-           'apply_temperature', 'reliability_bins', 'ece', 'adaptive_ece', 'mce', 'brier', 'nll', 'calibration_metrics',
-           'fit_temperature', 'fit_vector_scaling', 'apply_vector_scaling', 'risk_coverage', 'aurc',
-           'selective_accuracy', 'class_scores', 'conformal_threshold', 'prediction_sets', 'set_metrics', 'decide',
+__all__ = ['CALIBRATION_SCHEMA', 'REQUIRED_FIELDS', 'TTA_FLIPS', 'apply_temperature', 'reliability_bins', 'ece', 'adaptive_ece',
+           'mce', 'brier', 'nll', 'calibration_metrics', 'fit_temperature', 'fit_vector_scaling',
+           'apply_vector_scaling', 'risk_coverage', 'aurc', 'selective_accuracy', 'conformal_threshold', 'set_metrics',
            'check_calibration_fields', 'read_calibration', 'write_calibration', 'manifest_fields', 'predict_calibrated',
            'main_head', 'model_outputs', 'tta_probs', 'mc_dropout_probs', 'model_outputs_train_mode', 'load_split',
            'model_inputs', 'stratified_halves']
 
 # %% ../nbs/30_calibration.ipynb #7423bb09
-def check_logits(logits, labels=None, where: str = 'logits') -> np.ndarray:
-    "`logits` as a float64 (n, classes) array; clear error on NaN/inf, wrong shape or out-of-range labels."
-    z = np.asarray(logits, dtype=np.float64)
-    if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] < 2:
-        raise ValueError(f'{where}: expected a non-empty (n, classes>=2) array, got shape {z.shape}')
-    bad = ~np.isfinite(z).all(1)
-    if bad.any():
-        raise ValueError(f'{where}: {int(bad.sum())} of {len(z)} rows contain NaN or inf (first at row {int(np.argmax(bad))})')
-    if labels is not None:
-        y = np.asarray(labels)
-        if y.shape != (len(z),): raise ValueError(f'{where}: {y.shape} labels for {len(z)} rows')
-        if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
-            raise ValueError(f'{where}: labels must be class indices in [0, {z.shape[1]}), got {y.min()}..{y.max()}')
-    return z
-
-def softmax(logits, temperature: float = 1.0) -> np.ndarray:
-    "Row-wise softmax of `logits / temperature` (numerically stable, float64)."
-    z = check_logits(logits) / float(temperature)
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
-
 def apply_temperature(logits, temperature: float) -> np.ndarray:
     "Calibrated probabilities: softmax of the logits divided by the fitted temperature."
     if not (np.isfinite(temperature) and temperature > 0): raise ValueError(f'temperature must be > 0, got {temperature}')
@@ -175,22 +153,6 @@ def selective_accuracy(confidence, correct, coverage: float = 0.9) -> float:
     return float(1 - risk[k - 1])
 
 # %% ../nbs/30_calibration.ipynb #1fe97925
-CONFORMAL_SCORES = ('lac', 'aps', 'raps')
-
-def class_scores(probs, score: str = 'lac', lam: float = 0.01, k_reg: int = 1, u=None) -> np.ndarray:
-    "Conformal score of every candidate label, shape (n, classes): low = the label fits; `u` (n,) in [0, 1] randomises APS/RAPS."
-    p = np.asarray(probs, np.float64)
-    if p.ndim != 2 or not np.isfinite(p).all(): raise ValueError(f'probabilities must be a finite (n, classes) array, got shape {p.shape}')
-    if score == 'lac': return 1 - p
-    if score not in CONFORMAL_SCORES: raise ValueError(f'unknown conformal score {score!r}; expected one of {CONFORMAL_SCORES}')
-    order = np.argsort(-p, axis=1, kind='stable')
-    ps = np.take_along_axis(p, order, 1)
-    s_sorted = np.cumsum(ps, 1)                              # mass up to and including each rank
-    if u is not None: s_sorted = s_sorted - (1 - np.asarray(u, np.float64).reshape(-1, 1))*ps
-    if score == 'raps': s_sorted = s_sorted + lam*np.maximum(0, np.arange(1, p.shape[1] + 1) - k_reg)[None]
-    s = np.empty_like(p); np.put_along_axis(s, order, s_sorted, 1)
-    return s
-
 def conformal_threshold(probs, labels, alpha: float, score: str = 'lac', **kw) -> float:
     "Split-conformal threshold q̂: the ⌈(n+1)(1−alpha)⌉-th smallest calibration score of the true labels."
     p, y = _check_probs(probs, labels, 'conformal calibration split')
@@ -203,24 +165,11 @@ def conformal_threshold(probs, labels, alpha: float, score: str = 'lac', **kw) -
         raise ValueError(f'alpha={alpha} needs at least {math.ceil(1/alpha) - 1} calibration samples, got {len(s)}')
     return float(np.sort(s)[k - 1])
 
-def prediction_sets(probs, threshold: float, score: str = 'lac', **kw) -> np.ndarray:
-    "Boolean (n, classes) membership of each label in the conformal prediction set."
-    return class_scores(probs, score, **kw) <= threshold + 1e-12
-
 def set_metrics(sets, labels) -> dict:
     "Empirical coverage, mean set size and the shares of singleton and empty sets."
     s = np.asarray(sets, bool); y = np.asarray(labels).astype(int); size = s.sum(1)
     return dict(coverage=float(s[np.arange(len(y)), y].mean()), mean_size=float(size.mean()),
                 singleton=float((size == 1).mean()), empty=float((size == 0).mean()))
-
-# %% ../nbs/30_calibration.ipynb #8ffbb389
-def decide(sets, classes, ood=None, unknown: str = 'Unknown') -> list:
-    "One label per row: the single member of the conformal set, or `unknown` when the set is not a singleton or the row is OOD."
-    s = np.asarray(sets, bool)
-    if s.ndim != 2 or s.shape[1] != len(classes): raise ValueError(f'sets of shape {s.shape} do not match {len(classes)} classes')
-    ood = np.zeros(len(s), bool) if ood is None else np.asarray(ood, bool)
-    single = s.sum(1) == 1
-    return [classes[int(np.argmax(r))] if one and not o else unknown for r, one, o in zip(s, single, ood)]
 
 # %% ../nbs/30_calibration.ipynb #2ac0e6c9
 CALIBRATION_SCHEMA = 'weldnb.calibration/1'
@@ -298,6 +247,7 @@ def model_outputs(model, x, n_classes: int, batch_size: int = 64, transform=None
     check_logits(z, where=f'{type(model).__name__} logits')
     return z, f
 
+# %% ../nbs/30_calibration.ipynb #ccb79c6e
 TTA_FLIPS = ((), (3,), (2,), (2, 3))
 
 def tta_probs(model, x, n_classes: int, temperature: float = 1.0, flips=TTA_FLIPS, batch_size: int = 64) -> np.ndarray:
@@ -351,22 +301,20 @@ def load_split(root: Path, split: str, max_images: int = 0, seed: int = 0, label
         d = d.iloc[keep]
     return d.reset_index(drop=True)
 
-def model_inputs(desc: dict, root: Path | None = None, ids=None, images=None):
-    "Normalised NCHW tensor for a model of notebook 20: dataset images (`root` + `ids`) or uint8 RGB `images`, resized to its input."
-    import cv2
-    from weldnb import train as wt
-    size = int(desc['input_size'][0])
+def model_inputs(desc: dict, root: Path | None = None, ids=None, images=None, with_images: bool = False):
+    "Normalised NCHW tensor for a trained model through its `InputSpec`: dataset images (`root` + `ids`) or uint8 RGB `images`."
+    from weldnb.train.data import load_inputs, model_spec, to_batch
+    spec = model_spec(desc)
     if images is None:
         import pandas as pd
-        tab = pd.DataFrame({'root': str(root), 'id': [str(i) for i in ids]})
-        inp = wt.load_inputs(tab, desc['in_channels'], size)
+        inp = load_inputs(pd.DataFrame({'root': str(root), 'id': [str(i) for i in ids]}), spec)
     else:
-        if desc['in_channels'] != 3: raise ValueError(f'in-memory images are RGB; the model expects {desc["in_channels"]} channels')
+        if spec.has_depth: raise ValueError(f'in-memory images are RGB; the model expects {spec.channels}')
         imgs = np.asarray(images)
         if imgs.ndim != 4 or imgs.shape[-1] != 3 or imgs.dtype != np.uint8: raise ValueError(f'expected uint8 (n, H, W, 3) images, got {imgs.dtype} {imgs.shape}')
-        if imgs.shape[1:3] != (size, size): imgs = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in imgs])
-        inp = {'rgb': imgs, 'depth': None}
-    return wt.to_batch(inp, np.arange(len(inp['rgb'])), desc['mean'], desc['std'])
+        inp = {'rgb': np.stack([spec.prepare(im)[0] for im in imgs]), 'depth': None}
+    x = to_batch(inp, np.arange(len(inp['rgb'])), spec)
+    return (x, inp['rgb']) if with_images else x
 
 def stratified_halves(labels, seed: int = 0) -> tuple:
     "Two disjoint index arrays splitting `labels` in half within each class (the odd member of odd classes, in sorted order: A, B, A, ...)."

@@ -13,13 +13,16 @@ from typing import Iterable
 
 import numpy as np
 
+from .infer.io import InputError, encode_npy, encode_png, read_depth, read_image, sha256_file
+from .infer.scoring import LABELS
+
 # %% auto #0
-__all__ = ['LABELS', 'SPLITS', 'METADATA_COLUMNS', 'DATA_SUBDIRS', 'METRICS_RUN_KEYS', 'project_root', 'data_dir', 'reports_dir',
-           'models_dir', 'shared_datasets_dir', 'derive_seed', 'rng', 'seed_everything', 'sha256_bytes', 'sha256_file',
-           'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'encode_png', 'read_image', 'write_image',
-           'encode_npy', 'read_depth', 'SampleMeta', 'metadata_csv', 'write_metadata', 'read_metadata',
-           'validate_metadata', 'assign_splits', 'content_hash', 'write_sample', 'DatasetWriter', 'load_summary',
-           'machine_info', 'git_commit', 'utc_now', 'run_id', 'write_metrics', 'progress']
+__all__ = ['SPLITS', 'METADATA_COLUMNS', 'DATA_SUBDIRS', 'METRICS_RUN_KEYS', 'project_root', 'data_dir', 'reports_dir',
+           'models_dir', 'shared_datasets_dir', 'derive_seed', 'rng', 'seed_everything', 'sha256_bytes',
+           'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'write_image', 'SampleMeta', 'metadata_csv',
+           'write_metadata', 'read_metadata', 'validate_metadata', 'assign_splits', 'array_sha256', 'content_sha256',
+           'content_hash', 'write_sample', 'DatasetWriter', 'load_summary', 'machine_info', 'git_commit', 'utc_now',
+           'run_id', 'write_metrics', 'progress']
 
 # %% ../nbs/00_core.ipynb #9e8abe60
 def _is_project(d: Path) -> bool:
@@ -80,13 +83,6 @@ def sha256_bytes(b: bytes) -> str:
     "Hex sha256 of `b`."
     return hashlib.sha256(b).hexdigest()
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    "Hex sha256 of the file at `path`."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while b := f.read(chunk): h.update(b)
-    return h.hexdigest()
-
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     "Write `data` to `path` through a temporary file and a rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,50 +108,11 @@ def _json_default(o):
     raise TypeError(f'{type(o).__name__} is not JSON serialisable')
 
 # %% ../nbs/00_core.ipynb #8d343600
-def encode_png(img: np.ndarray) -> bytes:
-    "PNG bytes of a uint8 image (HxW or HxWx3 RGB)."
-    import cv2
-    img = np.asarray(img)
-    if img.dtype != np.uint8: raise ValueError(f'expected a uint8 image, got {img.dtype}')
-    if img.ndim == 3 and img.shape[2] == 3: img = img[..., ::-1]
-    elif img.ndim != 2: raise ValueError(f'expected HxW or HxWx3, got shape {img.shape}')
-    ok, buf = cv2.imencode('.png', np.ascontiguousarray(img), [cv2.IMWRITE_PNG_COMPRESSION, 3])
-    if not ok: raise ValueError('PNG encoding failed')
-    return buf.tobytes()
-
-def read_image(path: Path, gray: bool = False) -> np.ndarray:
-    "Read an image file as RGB uint8 (or single channel with `gray`); clear error if missing or corrupt."
-    import cv2
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such image file')
-    buf = np.fromfile(path, dtype=np.uint8)
-    img = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_UNCHANGED) if buf.size else None
-    if img is None: raise ValueError(f'{path}: not a decodable image (corrupt or truncated)')
-    if img.dtype != np.uint8:
-        img = (img / (np.iinfo(img.dtype).max / 255)).round().astype(np.uint8) if img.dtype.kind == 'u' else img.astype(np.uint8)
-    if gray or img.ndim == 2: return img
-    if img.shape[2] == 4: img = img[..., :3]
-    return np.ascontiguousarray(img[..., ::-1])
-
 def write_image(path: Path, img: np.ndarray) -> Path:
     "Write a uint8 RGB or single-channel image as PNG, atomically."
     return atomic_write_bytes(path, encode_png(img))
 
-def encode_npy(arr: np.ndarray) -> bytes:
-    "`.npy` bytes of `arr`."
-    b = io.BytesIO(); np.save(b, np.asarray(arr), allow_pickle=False); return b.getvalue()
-
-def read_depth(path: Path) -> np.ndarray:
-    "Read a float32 depth map (mm) from `.npy`; clear error if missing, corrupt or not 2-D."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such depth file')
-    try: d = np.load(path, allow_pickle=False)
-    except Exception as e: raise ValueError(f'{path}: not a readable .npy depth map ({e})') from None
-    if d.ndim != 2: raise ValueError(f'{path}: depth must be 2-D (HxW), got shape {d.shape}')
-    return d.astype(np.float32, copy=False)
-
 # %% ../nbs/00_core.ipynb #61b68baa
-LABELS = ('OK', 'KO', 'Unknown')
 SPLITS = ('train', 'valid', 'test')
 METADATA_COLUMNS = ('id', 'split', 'label', 'defect_type', 'severity', 'bboxes', 'camera_id', 'timestamp',
                     'operator_id', 'manual_label', 'source', 'seed', 'parent_id', 'variant', 'variant_params',
@@ -291,18 +248,51 @@ def assign_splits(strata: list, groups: list | None = None, seed: int = 0,
 # %% ../nbs/00_core.ipynb #2c02b0f4
 DATA_SUBDIRS = ('images', 'depth', 'masks')
 
+def array_sha256(a: np.ndarray) -> str:
+    "sha256 of an array's dtype, shape and values (little-endian, C order): the same however it was stored."
+    a = np.asarray(a)
+    if a.dtype.hasobject: raise ValueError('array_sha256: object arrays have no fixed byte content')
+    a = np.ascontiguousarray(a, a.dtype.newbyteorder('<'))
+    h = hashlib.sha256(f'{a.dtype.str} {a.shape}\n'.encode())
+    h.update(a.tobytes())
+    return h.hexdigest()
+
+def content_sha256(path: Path) -> str:
+    "sha256 of what a data file holds: the pixels of a PNG (RGB order), the array of a `.npy`, else the bytes."
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext == '.png':
+        import cv2
+        buf = np.fromfile(path, dtype=np.uint8)
+        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if buf.size else None
+        if img is None: raise ValueError(f'{path}: not a decodable image (corrupt or truncated)')
+        if img.ndim == 3 and img.shape[2] in (3, 4): img = img[..., [2, 1, 0, 3][:img.shape[2]]]   # BGR(A) -> RGB(A)
+        return array_sha256(img)
+    if ext == '.npy':
+        try: return array_sha256(np.load(path, allow_pickle=False))
+        except Exception as e: raise ValueError(f'{path}: not a readable .npy array ({e})') from None
+    return sha256_file(path)
+
+def _metadata_without_sha256(path: Path) -> bytes:
+    "`metadata.csv` re-written without its `sha256` column, as UTF-8 bytes."
+    rows = list(csv.reader(io.StringIO(Path(path).read_text(encoding='utf-8'), newline='')))
+    if rows and 'sha256' in rows[0]:
+        j = rows[0].index('sha256'); rows = [r[:j] + r[j + 1:] for r in rows]
+    buf = io.StringIO(); csv.writer(buf, lineterminator='\n').writerows(rows)
+    return buf.getvalue().encode('utf-8')
+
 def content_hash(root: Path) -> str:
-    "sha256 over the sorted per-file sha256 values of a dataset folder (data files and metadata.csv)."
+    "sha256 over the sorted content hashes of a dataset folder's data files (pixels, arrays) and metadata.csv."
     root = Path(root)
     files = [p for d in DATA_SUBDIRS if (root/d).is_dir() for p in (root/d).rglob('*') if p.is_file()]
-    if (root/'metadata.csv').is_file(): files.append(root/'metadata.csv')
-    lines = sorted(f'{p.relative_to(root).as_posix()} {sha256_file(p)}' for p in files)
-    return sha256_bytes('\n'.join(lines).encode())
+    lines = [f'{p.relative_to(root).as_posix()} {content_sha256(p)}' for p in files]
+    if (root/'metadata.csv').is_file(): lines.append(f'metadata.csv {sha256_bytes(_metadata_without_sha256(root/"metadata.csv"))}')
+    return sha256_bytes('\n'.join(sorted(lines)).encode())
 
 # %% ../nbs/00_core.ipynb #db4d14c9
 def write_sample(root: Path, meta: SampleMeta, image: np.ndarray, depth: np.ndarray | None = None,
                  mask: np.ndarray | None = None) -> dict:
-    "Write one sample's files under dataset folder `root`; return its metadata row (with sha256 of the image)."
+    "Write one sample's files under dataset folder `root`; return its metadata row (`sha256`: of the image's pixels)."
     root = Path(root)
     img_bytes = encode_png(image)
     atomic_write_bytes(root/'images'/f'{meta.id}.png', img_bytes)
@@ -314,9 +304,10 @@ def write_sample(root: Path, meta: SampleMeta, image: np.ndarray, depth: np.ndar
         mask = np.asarray(mask)
         if mask.shape != image.shape[:2]: raise ValueError(f'{meta.id}: mask shape {mask.shape} != image {image.shape[:2]}')
         atomic_write_bytes(root/'masks'/f'{meta.id}.png', encode_png(mask.astype(np.uint8)))
-    meta.sha256 = sha256_bytes(img_bytes)
+    meta.sha256 = array_sha256(image)
     return meta.row()
 
+# %% ../nbs/00_core.ipynb #423ebbe4
 def _counts(rows: list) -> dict:
     out = {'total': len(rows)}
     for key in ('split', 'label', 'defect_type'):

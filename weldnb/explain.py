@@ -13,13 +13,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .core import read_image, read_metadata, load_summary, data_dir, models_dir, reports_dir
+from .core import LABELS, read_image, read_metadata, load_summary, data_dir, models_dir, reports_dir
 
 # %% auto #0
 __all__ = ['METHODS', 'METHOD_NAMES', 'AllHeads', 'module_by_name', 'find_target_layer', 'CamAdapter', 'check_same_size',
            'dilate', 'pointing_game', 'energy_in_mask', 'map_iou', 'map_auprc', 'localisation', 'cam_energy_ceiling',
-           'rotation_to_original', 'lens_to_original', 'variant_to_original', 'variant_parent', 'spearman',
-           'road_combined', 'randomization_steps', 'randomized', 'time_method', 'trained_model', 'explain_inputs']
+           'spearman', 'road_combined', 'randomization_steps', 'randomized', 'time_method', 'explain_inputs']
 
 # %% ../nbs/40_explain.ipynb #f6469c32
 class AllHeads(nn.Module):
@@ -77,14 +76,16 @@ class CamAdapter:
     def __init__(self, model: nn.Module,
                  desc: dict | None = None,       # the model.json description (classes, defect types, head sizes, input size)
                  target_layer: str | nn.Module | None = None,  # dotted name or module; None = last conv with spatial output
-                 input_size: tuple | None = None,  # (H, W) override of desc['input_size']
+                 input_size: tuple | None = None,  # (H, W) override of the model's InputSpec size
                  scorecam_bs: int = 16):
+        from weldnb.train.data import model_spec
         self.model, self.desc = model, dict(desc or {})
         self.net = AllHeads(model).eval()
-        size = input_size or self.desc.get('input_size')
-        if size is None: raise ValueError('CamAdapter: no input size (give desc with input_size, or input_size=)')
+        spec = model_spec(self.desc, 'CamAdapter desc') if 'input_spec' in self.desc else None
+        size = input_size or (spec.size if spec else None)
+        if size is None: raise ValueError('CamAdapter: no input size (give a desc with an input_spec, or input_size=)')
         self.input_size = tuple(int(s) for s in size)
-        self.in_channels = int(self.desc.get('in_channels', 3))
+        self.in_channels = spec.n_channels if spec else 3
         if target_layer is None:
             target_layer = find_target_layer(self.net, (self.in_channels, *self.input_size))
         if isinstance(target_layer, str):
@@ -125,7 +126,7 @@ class CamAdapter:
 
     def target_index(self, target: str = 'KO') -> int:
         "Column of the all-heads logit row: a class name (default 'KO') or 'type:<defect type>'."
-        classes = list(self.desc.get('classes', ['OK', 'KO', 'Unknown']))
+        classes = list(self.desc.get('classes', LABELS))
         n0, n1, _ = (list(self.desc.get('head_sizes', [len(classes), 0, 0])) + [0, 0])[:3]
         if target.startswith('type:'):
             t, types = target[5:], list(self.desc.get('defect_types', []))
@@ -257,64 +258,6 @@ def cam_energy_ceiling(mask: np.ndarray, grid: tuple, tol_px: int = 0) -> float:
     return best
 
 # %% ../nbs/40_explain.ipynb #9b357b2d
-def rotation_to_original(smap: np.ndarray, angle: float, mode: str) -> tuple:
-    "A map computed on a rotated variant, in the parent's geometry, and the mask of valid pixels."
-    import cv2
-    from weldnb.variants.rotate import rotation_matrix
-    h, w = smap.shape
-    if mode == 'none' or angle % 360 == 0: return smap.astype(np.float32), np.ones((h, w), bool)
-    M = rotation_matrix(h, w, float(angle), mode)
-    f = dict(flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    out = cv2.warpAffine(np.asarray(smap, np.float32), M, (w, h), **f)
-    valid = cv2.warpAffine(np.ones((h, w), np.float32), M, (w, h), **f) > 0.999
-    return out, valid
-
-def lens_to_original(smap: np.ndarray, k: float, iters: int = 20) -> tuple:
-    "A map computed on a lens-distorted (flash) variant, in the parent's geometry, and the mask of valid pixels."
-    import cv2
-    h, w = smap.shape
-    if not k: return smap.astype(np.float32), np.ones((h, w), bool)
-    cx, cy = (w - 1)/2, (h - 1)/2; rn = np.hypot(cx, cy)
-    r0sq = 1.0 if k < 0 else (min(cx, cy)/rn)**2
-    s0 = 1 - k*r0sq
-    ys, xs = np.mgrid[:h, :w].astype(np.float64)
-    dx, dy = (xs - cx)/rn, (ys - cy)/rn
-    rs = np.hypot(dx, dy)                          # radius in the parent (the distortion's source)
-    r = rs.copy()
-    for _ in range(iters): r = rs*s0/(1 - k*r*r)   # solve rs = r (1 - k r^2) / s0 for the variant radius r
-    f = np.divide(r, rs, out=np.ones_like(r), where=rs > 0)
-    mx, my = (cx + dx*f*rn).astype(np.float32), (cy + dy*f*rn).astype(np.float32)
-    out = cv2.remap(np.asarray(smap, np.float32), mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    valid = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
-    return out, valid
-
-def variant_to_original(smap: np.ndarray, variant: str, params: dict) -> tuple:
-    "Map of a rotate or flash variant (metadata `variant`, `variant_params`) in its parent's geometry, plus valid pixels."
-    if variant in ('', 'none'): return np.asarray(smap, np.float32), np.ones(np.shape(smap), bool)   # an unchanged copy
-    if variant == 'rotate': return rotation_to_original(smap, float(params.get('angle', 0)), params.get('mode', 'none'))
-    if variant == 'flash': return lens_to_original(smap, float(params.get('k', 0.0)))
-    raise ValueError(f'variant {variant!r}: only rotate and flash variants can be mapped back')
-
-def variant_parent(vroot: Path, vmeta=None) -> tuple:
-    "(parent root, parent metadata indexed by id) of a variant set, refusing a set built from another version of its parent."
-    from weldnb.variants.base import parent_hash
-    vroot = Path(vroot)
-    vmeta = read_metadata(vroot) if vmeta is None else vmeta
-    params = load_summary(vroot).get('params', {})
-    proot = Path(params.get('parent', 'standard'))
-    if not (proot/'metadata.csv').is_file(): proot = data_dir()/proot.name
-    if not (proot/'metadata.csv').is_file(): raise FileNotFoundError(f'{proot}: parent dataset of {vroot} not found')
-    pmeta = read_metadata(proot).set_index('id')
-    want, have = params.get('parent_hash'), parent_hash(proot)
-    stale = bool(want) and want != have
-    same = vmeta[vmeta.variant.isin(['none', '']) | vmeta.id.str.endswith('_rot0')]
-    same = same[same.parent_id.isin(pmeta.index)]
-    stale |= bool((same.sha256.to_numpy() != pmeta.loc[same.parent_id, 'sha256'].to_numpy()).any())
-    if stale:
-        raise ValueError(f'{vroot}: built from another version of its parent {proot} (content hash or unchanged copies differ); '
-                         'rebuild the variant set (nbs/13_variants_flash, nbs/14_variants_rotated) after the parent')
-    return proot, pmeta
-
 def spearman(a: np.ndarray, b: np.ndarray, valid: np.ndarray | None = None) -> float:
     "Spearman rank correlation of two maps (over `valid` pixels)."
     from scipy.stats import spearmanr
@@ -367,31 +310,24 @@ def time_method(adapter: CamAdapter, method: str, x: torch.Tensor, reps: int = 1
     return float(np.median(t) * 1e3)
 
 # %% ../nbs/40_explain.ipynb #c02f6c82
-def trained_model(name: str, root: Path | None = None) -> tuple:
-    "(model with all heads, desc) of `models/trained/<name>/`; clear error naming notebook 20 when it is missing."
-    d = Path(root or models_dir()/'trained')/name
-    if not (d/'model.json').is_file():
-        raise FileNotFoundError(f'{d}: no trained model {name!r}; run nbs/20_train.ipynb first at the same scale '
-                                '(this notebook trains nothing itself)')
-    from weldnb.train import load_model
-    return load_model(d, all_heads=True)
-
 def explain_inputs(root: Path, ids: list, desc: dict, resize: bool = False) -> dict:
     "Normalised batch `x`, uint8 `rgb`, label-map `masks` (None where absent) of samples `ids` for the model `desc`."
     import cv2
-    from weldnb.train import read_sample, to_batch
-    root = Path(root); size = tuple(desc['input_size']); c = int(desc['in_channels'])
+    from weldnb.core import read_depth
+    from weldnb.train.data import model_spec, to_batch
+    root = Path(root); spec = model_spec(desc); size = spec.size
     rgbs, deps, masks = [], [], []
     for i in ids:
-        rgb, dep = read_sample(root, i, c, size[0] if resize else None)
-        if rgb.shape[:2] != size:
-            raise ValueError(f'{root}/images/{i}.png: image size {rgb.shape[0]}x{rgb.shape[1]} differs from the model '
+        img = read_image(root/'images'/f'{i}.png')
+        if img.shape[:2] != size and not resize:
+            raise ValueError(f'{root}/images/{i}.png: image size {img.shape[0]}x{img.shape[1]} differs from the model '
                              f'input {size[0]}x{size[1]}; pass resize=True to resize images and masks explicitly')
+        rgb, dep, _ = spec.prepare(img, read_depth(root/'depth'/f'{i}.npy') if spec.has_depth else None, name=f'{root}/images/{i}.png')
         mp = root/'masks'/f'{i}.png'
         m = read_image(mp, gray=True) if mp.is_file() else None
         if m is not None and resize and m.shape != size: m = cv2.resize(m, size[::-1], interpolation=cv2.INTER_NEAREST)
         if m is not None and m.shape != size:
             raise ValueError(f'{mp}: mask size {m.shape} differs from the image and model input {size}')
         rgbs.append(rgb); deps.append(dep); masks.append(m)
-    inputs = {'rgb': np.stack(rgbs), 'depth': np.stack(deps) if c == 4 else None}
-    return dict(x=to_batch(inputs, np.arange(len(ids)), desc['mean'], desc['std']), rgb=inputs['rgb'], masks=masks, ids=list(ids))
+    inputs = {'rgb': np.stack(rgbs), 'depth': np.stack(deps) if spec.has_depth else None}
+    return dict(x=to_batch(inputs, np.arange(len(ids)), spec), rgb=inputs['rgb'], masks=masks, ids=list(ids))

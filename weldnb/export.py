@@ -15,13 +15,15 @@ import numpy as np
 from . import __version__
 from .core import (atomic_write_json, atomic_write_text, data_dir, models_dir, read_image, read_metadata,
                          read_depth, sha256_file)
-from .infer import (SCHEMA_VERSION, MANIFEST, MODEL_FILES, absent, is_present, preprocess, image_stats,
-                          IMAGE_STAT_NAMES, read_manifest, verify_files)
+from .infer.spec import InputSpec
+from .infer.manifest import SCHEMA_VERSION, MANIFEST, MODEL_FILES, absent, is_present, read_manifest, verify_files
+from .infer.scoring import image_stats, COLOUR_STAT_NAMES
+from .metrics import classification_metrics
 
 # %% auto #0
-__all__ = ['RDK_OPS_SOURCE', 'RDK_BPU_OPS', 'RDK_INPUT_SHAPE', 'RDK_MAX_OUTPUTS', 'trained_dir', 'load_trained', 'model_spec',
-           'trained_dataset', 'load_split', 'has_features', 'export_onnx', 'torch_logits', 'ort_session', 'ort_logits',
-           'parity', 'quantize_int8', 'latency_ms', 'f1_ko', 'export_rdk', 'check_rdk', 'rdk_profile_problems',
+__all__ = ['RDK_OPS_SOURCE', 'RDK_BPU_OPS', 'RDK_INPUT_SHAPE', 'RDK_MAX_OUTPUTS', 'trained_dir', 'trained_dataset',
+           'split_arrays', 'has_features', 'export_onnx', 'torch_logits', 'ort_session', 'ort_logits', 'parity',
+           'quantize_int8', 'latency_ms', 'f1_ko', 'export_rdk', 'check_rdk', 'rdk_profile_problems',
            'write_rdk_calibration', 'rdk_toolchain_yaml', 'calibration_fields', 'input_reference', 'self_check_fields',
            'file_table', 'write_model_dir']
 
@@ -31,29 +33,11 @@ def trained_dir(name: str = '') -> Path:
     root = models_dir()/'trained'
     if name:
         d = root/name
-        if not d.is_dir(): raise FileNotFoundError(f'{d}: no trained model of that name; run nbs/20_train.ipynb')
+        if not d.is_dir(): raise FileNotFoundError(f'{d}: no trained model of that name; run nbs/20e_train_run.ipynb')
         return d
     cands = sorted((p for p in root.glob('*/model.json') if p.parent.name[0] != '.'), key=lambda p: p.stat().st_mtime) if root.is_dir() else []
-    if not cands: raise FileNotFoundError(f'{root}: no trained model; run nbs/20_train.ipynb first (same scale)')
+    if not cands: raise FileNotFoundError(f'{root}: no trained model; run nbs/20e_train_run.ipynb first (same scale)')
     return cands[-1].parent
-
-def load_trained(d: Path) -> tuple:
-    "(model in eval mode returning the main logits, description dict) rebuilt from `model.pth` + `model.json` in `d`."
-    from weldnb.train import load_model
-    return load_model(Path(d))
-
-def model_spec(desc: dict) -> dict:
-    "The manifest's `input` block (preprocessing recipe) from a training description (`weldnb.train`'s model.json)."
-    ch = int(desc.get('in_channels', 3))
-    if ch not in (3, 4): raise ValueError(f'in_channels {ch} not supported (RGB = 3, RGB + depth = 4)')
-    size = desc['input_size']; size = [int(size), int(size)] if isinstance(size, (int, float)) else [int(s) for s in size]
-    spec = dict(name='input', layout=desc.get('layout', 'NCHW'), colour_order=desc.get('colour_order', 'RGB'),
-                channels=['R', 'G', 'B'] + (['depth'] if ch == 4 else []), size=size, dtype='float32', scale=1/255,
-                mean=[float(v) for v in desc['mean'][:3]], std=[float(v) for v in desc['std'][:3]],
-                resize='area',          # weldnb.train.read_sample: cv2.INTER_AREA whenever the size differs
-                denoise=None, clahe=None, depth=None)
-    if ch == 4: spec['depth'] = dict(mean=float(desc['mean'][3]), std=float(desc['std'][3]), unit='mm')
-    return spec
 
 def trained_dataset(desc: dict) -> tuple:
     "(dataset folder name, content hash) the model was trained on."
@@ -61,8 +45,8 @@ def trained_dataset(desc: dict) -> tuple:
     return (d.get('name'), d.get('content_hash')) if isinstance(d, dict) else (d or 'standard', desc.get('dataset_hash'))
 
 # %% ../nbs/50_export.ipynb #e95759ea
-def load_split(dataset_dir: Path, split: str, spec: dict, n: int = 0, seed: int = 0) -> tuple:
-    "(X as NxCxHxW float32, labels, ids, raw image statistics) of `split` (n images, seeded sample; 0 = all)."
+def split_arrays(dataset_dir: Path, split: str, spec: InputSpec, n: int = 0, seed: int = 0) -> tuple:
+    "(X as NxCxHxW float32, labels, ids, image statistics) of `split` through `spec` (n images, seeded sample; 0 = all)."
     dataset_dir = Path(dataset_dir)
     md = read_metadata(dataset_dir); md = md[md['split'] == split].sort_values('id')
     if len(md) == 0: raise ValueError(f'{dataset_dir}/metadata.csv: no {split!r} rows')
@@ -70,9 +54,9 @@ def load_split(dataset_dir: Path, split: str, spec: dict, n: int = 0, seed: int 
     X, stats = [], []
     for i in md['id']:
         img = read_image(dataset_dir/'images'/f'{i}.png')
-        dep = read_depth(dataset_dir/'depth'/f'{i}.npy') if len(spec['channels']) > 3 else None
-        x, w = preprocess(img, spec, dep, name=f'{dataset_dir.name}/{i}')
-        X.append(x); stats.append(image_stats(img))
+        dep = read_depth(dataset_dir/'depth'/f'{i}.npy') if spec.has_depth else None
+        rgb, d, _ = spec.prepare(img, dep, name=f'{dataset_dir.name}/{i}')
+        X.append(spec.normalise(rgb, d)); stats.append(image_stats(rgb)[0])
     return np.stack(X), md['label'].tolist(), md['id'].tolist(), np.stack(stats)
 
 # %% ../nbs/50_export.ipynb #c3dc17fc
@@ -179,13 +163,9 @@ def latency_ms(path: Path, x1: np.ndarray, reps: int = 50, threads: int = 1) -> 
     return {'p50': float(np.median(ts)), 'p95': float(np.percentile(ts, 95))}
 
 def f1_ko(y_true: list, pred_idx: np.ndarray, classes: list) -> dict:
-    "Macro-F1 over the classes present in `y_true`, and KO recall."
-    from sklearn.metrics import f1_score, recall_score
-    yp = [classes[i] for i in pred_idx]
-    labels = [c for c in classes if c in set(y_true)]
-    out = {'f1_macro': float(f1_score(y_true, yp, labels=labels, average='macro', zero_division=0))}
-    if 'KO' in labels: out['ko_recall'] = float(recall_score(y_true, yp, labels=['KO'], average='macro', zero_division=0))
-    return out
+    "Macro-F1 (`weldnb.metrics`: over the classes present in `y_true`) and KO recall of argmax predictions."
+    m = classification_metrics(y_true, np.asarray(pred_idx), classes)
+    return {k: m[k] for k in ('f1_macro', 'ko_recall') if k in m and m[k] == m[k]}
 
 # %% ../nbs/50_export.ipynb #8e9d8b8f
 RDK_OPS_SOURCE = ('D-Robotics RDK toolchain docs, "Supported Operator Lists and Restrictions" (ONNX table, RDK X5 / '
@@ -232,32 +212,29 @@ def rdk_profile_problems(model_path: Path, input_shape: tuple = RDK_INPUT_SHAPE)
     return probs
 
 # %% ../nbs/50_export.ipynb #3912c793
-def write_rdk_calibration(X_raw: list, folder: Path, spec: dict, depths: list | None = None) -> list:
+def write_rdk_calibration(X_raw: list, folder: Path, spec: InputSpec, depths: list | None = None) -> list:
     "Write the board PTQ tool's calibration files: uint8 RGB NCHW `.rgbchw` (or normalised float32 `.featuremap`)."
-    import cv2
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    H, W = spec['size']; out = []
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True); out = []
     for i, img in enumerate(X_raw):
-        if img.shape[:2] != (H, W): img = cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA)
-        if len(spec['channels']) == 3:
+        rgb, d, _ = spec.prepare(img, depths[i] if spec.has_depth else None)
+        if not spec.has_depth:
             p = folder/f'{i:04d}.rgbchw'
-            p.write_bytes(np.ascontiguousarray(img.transpose(2, 0, 1)[None], np.uint8).tobytes())
+            p.write_bytes(np.ascontiguousarray(rgb.transpose(2, 0, 1)[None], np.uint8).tobytes())
         else:
-            x, _ = preprocess(img, spec, depths[i])
-            p = folder/f'{i:04d}.featuremap'; p.write_bytes(np.ascontiguousarray(x[None], np.float32).tobytes())
+            p = folder/f'{i:04d}.featuremap'; p.write_bytes(np.ascontiguousarray(spec.normalise(rgb, d)[None], np.float32).tobytes())
         out.append(p)
     return out
 
-def rdk_toolchain_yaml(name: str, spec: dict, n_cal: int, onnx_file: str = MODEL_FILES['rdk'],
-                       cal_dir: str = 'calibration', march: str = 'bayes-e') -> str:
+def rdk_toolchain_yaml(name: str, spec: InputSpec, n_cal: int, onnx_file: str = MODEL_FILES['rdk'],
+                       cal_dir: str = 'calibration', march: str = 'bayes-e', input_name: str = 'input') -> str:
     "The hb_mapper makertbin config (YAML text) for the RDK X5 profile of model `name`."
-    H, W = spec['size']; rgb = len(spec['channels']) == 3
+    H, W = spec.size; rgb = not spec.has_depth
     f = lambda v: ' '.join(f'{x:.6g}' for x in v)
     if rgb:
         inp = (f"  input_type_rt: 'rgb'            # the board feeds uint8 RGB (use 'nv12' for camera frames)\n"
                f"  input_layout_rt: 'NHWC'\n  input_type_train: 'rgb'\n  input_layout_train: 'NCHW'\n"
                f"  norm_type: 'data_mean_and_scale'  # (x - mean) * scale, in 0-255 units: our /255, -mean, /std\n"
-               f"  mean_value: {f([255*m for m in spec['mean']])}\n  scale_value: {f([1/(255*s) for s in spec['std']])}\n")
+               f"  mean_value: {f([255*m for m in spec.mean[:3]])}\n  scale_value: {f([1/(255*s) for s in spec.std[:3]])}\n")
         cal = "  cal_data_type: 'uint8'           # raw RGB NCHW 1x3xHxW, not normalised\n"
     else:
         inp = ("  input_type_rt: 'featuremap'\n  input_layout_rt: 'NCHW'\n  input_type_train: 'featuremap'\n"
@@ -268,7 +245,7 @@ def rdk_toolchain_yaml(name: str, spec: dict, n_cal: int, onnx_file: str = MODEL
             f"#   hb_mapper makertbin --model-type onnx --config ../{name}.hb_mapper.yaml\n"
             f"model_parameters:\n  onnx_model: './{onnx_file}'\n  march: '{march}'\n  layer_out_dump: False\n"
             f"  working_dir: './rdk_build'\n  output_model_file_prefix: '{name}_{W}x{H}'\n"
-            f"input_parameters:\n  input_name: '{spec['name']}'\n  input_shape: '1x{len(spec['channels'])}x{H}x{W}'\n{inp}"
+            f"input_parameters:\n  input_name: '{input_name}'\n  input_shape: '1x{spec.n_channels}x{H}x{W}'\n{inp}"
             f"calibration_parameters:\n  cal_data_dir: './{cal_dir}'   # {n_cal} files\n{cal}"
             f"  calibration_type: 'default'\n"
             f"compiler_parameters:\n  compile_mode: 'latency'\n  optimize_level: 'O3'\n  core_num: 1\n  debug: False\n")
@@ -301,18 +278,20 @@ def calibration_fields(tdir: Path, n_features: int | None = None) -> dict:
     out['calibration_metrics'] = c.get('metrics', {})
     return out
 
-def input_reference(stats: np.ndarray) -> dict:
-    "Reference mean/std of per-image statistics (`weldnb.infer.image_stats`) for the drift monitor."
-    return {'status': 'present', 'names': list(IMAGE_STAT_NAMES), 'mean': stats.mean(0).tolist(),
-            'std': stats.std(0).tolist(), 'n': int(len(stats))}
+def input_reference(stats: np.ndarray, names=COLOUR_STAT_NAMES) -> dict:
+    "Reference mean/std of the image statistics `names` (`weldnb.infer.scoring.image_stats`) for the image drift monitor."
+    from weldnb.infer.scoring import IMAGE_STAT_NAMES
+    cols = [IMAGE_STAT_NAMES.index(n) for n in names]
+    return {'status': 'present', 'names': list(names), 'mean': stats[:, cols].mean(0).tolist(),
+            'std': stats[:, cols].std(0).tolist(), 'n': int(len(stats))}
 
 # %% ../nbs/50_export.ipynb #86a565ed
-def self_check_fields(models: dict, folder: Path, spec: dict, check_file: str) -> dict:
+def self_check_fields(models: dict, folder: Path, spec: InputSpec, check_file: str) -> dict:
     "The manifest's `self_check`: reference logits of each model {variant: path} on one calibration file, and tolerances."
-    from weldnb.infer import check_input
-    chk = {'status': 'present', 'input': check_file, 'dtype': 'uint8' if len(spec['channels']) == 3 else 'float32',
+    from weldnb.infer.inspector import check_input
+    chk = {'status': 'present', 'input': check_file, 'dtype': 'float32' if spec.has_depth else 'uint8',
            'reference': 'onnxruntime, basic graph optimisations (no int8 fusion)', 'logits': {}, 'tolerance': {}}
-    x = check_input(folder, {'input': spec, 'self_check': chk})
+    x = check_input(folder, {'input': spec.to_dict(), 'self_check': chk})
     for v, p in models.items():
         y = ort_session(p, reference=True).run(['logits'], {'input': x})[0]
         chk['logits'][v] = [float(a) for a in y.ravel()]

@@ -11,70 +11,20 @@ from collections import deque
 
 import numpy as np
 
+from .metrics import auroc as _auroc
+from .infer.scoring import (OOD_SCORES, MODEL_SCORES, LOGIT_SCORES, IMAGE_STAT_NAMES, SATURATION_LEVEL, image_stats,
+                                  transform_stats, check_features, sqdist, logit_ood_scores, project, mahalanobis_score,
+                                  knn_score, image_score, ood_scores, ood_flags, DriftMonitor)
+
 # %% auto #0
-__all__ = ['OOD_SCORES', 'MODEL_SCORES', 'LOGIT_SCORES', 'IMAGE_STAT_NAMES', 'SATURATION_LEVEL', 'image_stats',
-           'logit_ood_scores', 'fit_feature_stats', 'project', 'mahalanobis_score', 'knn_score', 'image_score',
-           'ood_scores', 'auroc', 'aupr', 'ood_threshold', 'fpr_at_tpr', 'ood_report', 'median_bandwidth', 'mmd2',
-           'mmd_test', 'ks_2samp', 'ks_test', 'c2st', 'DriftMonitor', 'first_alarm', 'calibrate_drift_threshold',
-           'fit_drift_fields', 'ood_flags']
+__all__ = ['fit_feature_stats', 'ood_auroc', 'aupr', 'ood_threshold', 'fpr_at_tpr', 'ood_report', 'median_bandwidth', 'mmd2',
+           'mmd_test', 'ks_2samp', 'ks_test', 'c2st', 'first_alarm', 'calibrate_drift_threshold', 'fit_drift_fields']
 
 # %% ../nbs/31_ood_drift.ipynb #395be94b
-OOD_SCORES = ('msp', 'energy', 'max_logit', 'mahalanobis', 'knn', 'image')
-MODEL_SCORES = OOD_SCORES[:5]
-LOGIT_SCORES = ('msp', 'energy', 'max_logit')
-IMAGE_STAT_NAMES = ('mean_r', 'mean_g', 'mean_b', 'std_r', 'std_g', 'std_b', 'saturated')
-SATURATION_LEVEL = 250   # a pixel whose brightest channel reaches this value counts as saturated
-
-def image_stats(imgs) -> np.ndarray:
-    "Per-image statistics of a uint8 RGB image or (n, H, W, 3) batch (as fed to the network, i.e. resized to its input): channel means and stds (0-255), saturated share; (n, 7)."
-    a = np.asarray(imgs)
-    if a.ndim == 3: a = a[None]
-    if a.ndim != 4 or a.shape[-1] != 3: raise ValueError(f'image_stats expects RGB images (H, W, 3) or (n, H, W, 3), got {a.shape}')
-    sat = (a.max(-1) >= SATURATION_LEVEL).reshape(len(a), -1).mean(1)
-    a = a.reshape(len(a), -1, 3).astype(np.float64)
-    return np.concatenate([a.mean(1), a.std(1), sat[:, None]], 1)
-
-def _image_t(st):
-    "Image statistics on a scale where a Gaussian fits: the saturated share on a log scale."
-    st = np.atleast_2d(np.asarray(st, np.float64)).copy()
-    if st.shape[1] != len(IMAGE_STAT_NAMES): raise ValueError(f'image statistics need {len(IMAGE_STAT_NAMES)} columns, got {st.shape[1]}')
-    st[:, 6] = np.log(st[:, 6] + 1e-3)
-    return st
-
-def _logits(z) -> np.ndarray:
-    z = np.asarray(z, np.float64)
-    if z.ndim != 2 or z.shape[1] < 2: raise ValueError(f'logits must be (n, classes>=2), got shape {z.shape}')
-    bad = ~np.isfinite(z).all(1)
-    if bad.any(): raise ValueError(f'logits: {int(bad.sum())} of {len(z)} rows contain NaN or inf')
-    return z
-
-def _features(f, stats=None) -> np.ndarray:
-    f = np.asarray(f, np.float64)
-    if f.ndim != 2: raise ValueError(f'features must be (n, dims), got shape {f.shape}')
-    if stats is not None and f.shape[1] != len(stats['mean']):
-        raise ValueError(f'features have {f.shape[1]} dims, the reference statistics {len(stats["mean"])}')
-    bad = ~np.isfinite(f).all(1)
-    if bad.any(): raise ValueError(f'features: {int(bad.sum())} of {len(f)} rows contain NaN or inf')
-    return f
-
-def _sqdist(X, Y):
-    "Pairwise squared Euclidean distances."
-    return np.maximum((X*X).sum(1)[:, None] + (Y*Y).sum(1)[None] - 2*X @ Y.T, 0)
-
-def _logsumexp(z):
-    m = z.max(1); return m + np.log(np.exp(z - m[:, None]).sum(1))
-
-def logit_ood_scores(logits, temperature: float = 1.0) -> dict:
-    "The logit-based OOD scores (`msp`, `energy`, `max_logit`), higher = more OOD."
-    z = _logits(logits)
-    zt = z / temperature
-    p_max = np.exp(zt.max(1) - _logsumexp(zt))
-    return dict(msp=-p_max, energy=-temperature*_logsumexp(zt), max_logit=-z.max(1))
-
 def fit_feature_stats(features, labels, n_components: int = 32, bank: int = 1000, k: int = 5,
                       shrinkage: float = 1e-3, seed: int = 0, image_stats=None) -> dict:
     "Reference statistics of training features: PCA, class means and shared precision (Mahalanobis), a kNN bank (+ image stats)."
-    f = _features(features); y = np.asarray(labels).astype(int)
+    f = check_features(features); y = np.asarray(labels).astype(int)
     extra = {}
     if image_stats is not None:
         st = np.atleast_2d(np.asarray(image_stats, np.float64))
@@ -100,70 +50,12 @@ def fit_feature_stats(features, labels, n_components: int = 32, bank: int = 1000
     return dict(mean=mean.tolist(), components=comps.tolist(), class_ids=classes.tolist(), class_means=means.tolist(),
                 precision=np.linalg.inv(cov).tolist(), knn_bank=pb.tolist(), knn_k=int(k), **extra)
 
-def project(features, stats: dict) -> np.ndarray:
-    "Features projected on the stored PCA components."
-    f = _features(features, stats)
-    return (f - np.asarray(stats['mean'])) @ np.asarray(stats['components']).T
-
-def mahalanobis_score(features, stats: dict) -> np.ndarray:
-    "Smallest Mahalanobis distance to a class mean (shared covariance), in the PCA space."
-    p = project(features, stats)
-    P, M = np.asarray(stats['precision']), np.asarray(stats['class_means'])
-    d = np.stack([np.einsum('ij,jk,ik->i', p - m, P, p - m) for m in M], 1)
-    return np.sqrt(np.maximum(d.min(1), 0))
-
-def knn_score(features, stats: dict, batch: int = 512) -> np.ndarray:
-    "Distance to the k-th nearest reference feature (L2-normalised, PCA space)."
-    p = project(features, stats); p = p / np.linalg.norm(p, axis=1, keepdims=True).clip(1e-12)
-    bank = np.asarray(stats['knn_bank']); k = min(int(stats['knn_k']), len(bank))
-    out = []
-    for i in range(0, len(p), batch):
-        d2 = np.maximum(2 - 2*p[i:i+batch] @ bank.T, 0)
-        out.append(np.sqrt(np.partition(d2, k - 1, axis=1)[:, k - 1]))
-    return np.concatenate(out) if out else np.zeros(0)
-
-def image_score(image_stats, stats: dict) -> np.ndarray:
-    "Distance of an image's standardised statistics (`image_stats`) to the k-th nearest training image's."
-    if 'image_bank' not in stats: raise ValueError('the reference statistics have no image statistics (fit_feature_stats(image_stats=...))')
-    st = np.atleast_2d(np.asarray(image_stats, np.float64))
-    if st.shape[1] != len(IMAGE_STAT_NAMES): raise ValueError(f'image statistics need {len(IMAGE_STAT_NAMES)} columns, got {st.shape[1]}')
-    q = (st - np.asarray(stats['image_center']))/np.asarray(stats['image_scale'])
-    bank = np.asarray(stats['image_bank']); k = min(int(stats['knn_k']), len(bank))
-    return np.sqrt(np.partition(_sqdist(q, bank), k - 1, axis=1)[:, k - 1])
-
-def ood_scores(logits=None, features=None, stats: dict | None = None, temperature: float = 1.0, which=MODEL_SCORES,
-               image_stats=None) -> dict:
-    "All requested OOD scores (higher = more OOD) from logits, penultimate features and/or image statistics."
-    out = {}
-    if image_stats is not None and stats is not None and 'image' in which: out['image'] = image_score(image_stats, stats)
-    if logits is not None and any(w in LOGIT_SCORES for w in which):
-        out.update({k: v for k, v in logit_ood_scores(logits, temperature).items() if k in which})
-    if features is not None and stats is not None:
-        if 'mahalanobis' in which: out['mahalanobis'] = mahalanobis_score(features, stats)
-        if 'knn' in which: out['knn'] = knn_score(features, stats)
-    missing = [w for w in which if w not in out]
-    if missing: raise ValueError(f'cannot compute OOD scores {missing}: they need ' +
-                                 ('logits' if set(missing) <= set(LOGIT_SCORES) else 'image statistics (`image_stats`)'
-                                  if missing == ['image'] else 'penultimate features and reference statistics'))
-    return out
-
 # %% ../nbs/31_ood_drift.ipynb #025c5dd6
-def _rank(x):
-    "Average ranks (1-based), ties shared."
-    order = np.argsort(x, kind='mergesort'); xs = x[order]
-    r = np.empty(len(x)); i = 0
-    while i < len(x):
-        j = i
-        while j + 1 < len(x) and xs[j + 1] == xs[i]: j += 1
-        r[order[i:j + 1]] = (i + j)/2 + 1; i = j + 1
-    return r
-
-def auroc(scores_id, scores_ood) -> float:
-    "Area under the ROC curve for separating OOD (positive) from ID by the score (Mann–Whitney, ties count half)."
+def ood_auroc(scores_id, scores_ood) -> float:
+    "Area under the ROC curve for separating OOD (positive) from ID by the score (`weldnb.metrics.auroc`)."
     a, b = np.asarray(scores_id, np.float64), np.asarray(scores_ood, np.float64)
     if not len(a) or not len(b): raise ValueError('auroc needs in-distribution and OOD scores')
-    r = _rank(np.concatenate([a, b]))
-    return float((r[len(a):].sum() - len(b)*(len(b) + 1)/2) / (len(a)*len(b)))
+    return _auroc(np.r_[np.zeros(len(a)), np.ones(len(b))], np.concatenate([a, b]))
 
 def aupr(scores_id, scores_ood) -> float:
     "Average precision with OOD as the positive class (AUPR-out)."
@@ -188,7 +80,7 @@ def fpr_at_tpr(scores_id, scores_ood, tpr: float = 0.95) -> float:
 
 def ood_report(scores_id, scores_ood, threshold: float | None = None) -> dict:
     "AUROC, AUPR-out, FPR@95TPR, and (given a validation threshold) the TPR on ID and the detection rate on OOD."
-    r = dict(auroc=auroc(scores_id, scores_ood), aupr=aupr(scores_id, scores_ood), fpr95=fpr_at_tpr(scores_id, scores_ood))
+    r = dict(auroc=ood_auroc(scores_id, scores_ood), aupr=aupr(scores_id, scores_ood), fpr95=fpr_at_tpr(scores_id, scores_ood))
     if threshold is not None:
         r['id_accepted'] = float((np.asarray(scores_id) <= threshold).mean())
         r['ood_flagged'] = float((np.asarray(scores_ood) > threshold).mean())
@@ -198,7 +90,7 @@ def ood_report(scores_id, scores_ood, threshold: float | None = None) -> dict:
 def median_bandwidth(X, max_n: int = 500) -> float:
     "Median pairwise Euclidean distance of (up to `max_n` rows of) `X`: the Gaussian kernel bandwidth."
     X = np.asarray(X, np.float64)[:max_n]
-    d = np.sqrt(_sqdist(X, X))[np.triu_indices(len(X), 1)]
+    d = np.sqrt(sqdist(X, X))[np.triu_indices(len(X), 1)]
     return float(np.median(d)) if d.size and np.median(d) > 0 else 1.0
 
 def mmd2(X, Y, bandwidth: float) -> float:
@@ -206,7 +98,7 @@ def mmd2(X, Y, bandwidth: float) -> float:
     X, Y = np.asarray(X, np.float64), np.asarray(Y, np.float64)
     if len(X) < 2 or len(Y) < 2: raise ValueError('mmd2 needs at least 2 samples on each side')
     g = 1/(2*bandwidth**2)
-    kxx, kyy, kxy = np.exp(-g*_sqdist(X, X)), np.exp(-g*_sqdist(Y, Y)), np.exp(-g*_sqdist(X, Y))
+    kxx, kyy, kxy = np.exp(-g*sqdist(X, X)), np.exp(-g*sqdist(Y, Y)), np.exp(-g*sqdist(X, Y))
     n, m = len(X), len(Y)
     return float((kxx.sum() - np.trace(kxx))/(n*(n - 1)) + (kyy.sum() - np.trace(kyy))/(m*(m - 1)) - 2*kxy.mean())
 
@@ -215,7 +107,7 @@ def mmd_test(X, Y, bandwidth: float | None = None, n_perm: int = 200, seed: int 
     X, Y = np.asarray(X, np.float64), np.asarray(Y, np.float64)
     bw = bandwidth or median_bandwidth(X)
     Z = np.concatenate([X, Y]); n, N = len(X), len(X) + len(Y)
-    K = np.exp(-_sqdist(Z, Z)/(2*bw**2)); np.fill_diagonal(K, 0)
+    K = np.exp(-sqdist(Z, Z)/(2*bw**2)); np.fill_diagonal(K, 0)
     def stat(idx):
         a, b = idx[:n], idx[n:]
         return (K[np.ix_(a, a)].sum()/(n*(n - 1)) + K[np.ix_(b, b)].sum()/((N - n)*(N - n - 1))
@@ -224,6 +116,7 @@ def mmd_test(X, Y, bandwidth: float | None = None, n_perm: int = 200, seed: int 
     perm = np.array([stat(g.permutation(N)) for _ in range(n_perm)])
     return dict(stat=float(obs), p=float((1 + (perm >= obs).sum())/(1 + n_perm)), bandwidth=bw)
 
+# %% ../nbs/31_ood_drift.ipynb #01fcb18a
 def _kolmogorov_sf(lam: float) -> float:
     "P(K > lam) of the Kolmogorov distribution."
     if lam < 0.2: return 1.0
@@ -272,53 +165,6 @@ def c2st(X, Y, seed: int = 0) -> dict:
     return dict(stat=correct/(2*m), p=_binom_sf(correct, 2*m))
 
 # %% ../nbs/31_ood_drift.ipynb #0e76e238
-class DriftMonitor:
-    "Streaming MMD drift monitor: feed features (or embeddings) batch by batch; `alarm` turns True on drift."
-    def __init__(self, fields: dict):
-        for k in ('reference', 'bandwidth', 'threshold', 'window', 'stride', 'patience'):
-            if k not in fields: raise ValueError(f'drift fields lack {k!r}; run nbs/31_ood_drift for this model')
-        self.f = fields
-        self.ref = np.asarray(fields['reference'], np.float64)
-        self.bw, self.thr = float(fields['bandwidth']), float(fields['threshold'])
-        self.window, self.stride, self.patience = int(fields['window']), int(fields['stride']), int(fields['patience'])
-        g = 1/(2*self.bw**2); kxx = np.exp(-g*_sqdist(self.ref, self.ref)); n = len(self.ref)
-        self._kxx = (kxx.sum() - np.trace(kxx))/(n*(n - 1))           # the reference term is fixed
-        self.reset()
-
-    def reset(self):
-        "Forget the stream (not the reference)."
-        self.buf, self.seen, self.above, self.alarm, self.alarm_at, self.history = deque(maxlen=self.window), 0, 0, False, None, []
-
-    def embed(self, features, image_stats=None) -> np.ndarray:
-        "Raw penultimate features (and per-image statistics, when the fields use them) -> the monitored vectors."
-        f = _features(features)
-        if 'components' not in self.f: return f
-        p = (f - np.asarray(self.f['mean'])) @ np.asarray(self.f['components']).T
-        e = (p - np.asarray(self.f['center'])) / np.asarray(self.f['scale'])
-        if self.f.get('image_stats'):
-            if image_stats is None: raise ValueError('this drift monitor also watches image statistics: pass image_stats (see `image_stats`)')
-            st = _image_t(image_stats)
-            if len(st) != len(e): raise ValueError(f'image_stats of shape {st.shape} for {len(e)} images')
-            e = np.concatenate([e, (st - np.asarray(self.f['stats_center'])) / np.asarray(self.f['stats_scale'])], 1)
-        return e
-
-    def statistic(self, W) -> float:
-        "MMD² between a window `W` (embedded) and the reference."
-        W = np.asarray(W, np.float64); g = 1/(2*self.bw**2); m = len(W)
-        kyy = np.exp(-g*_sqdist(W, W)); kxy = np.exp(-g*_sqdist(self.ref, W))
-        return float(self._kxx + (kyy.sum() - np.trace(kyy))/(m*(m - 1)) - 2*kxy.mean())
-
-    def update(self, features, embedded: bool = False, image_stats=None) -> bool:
-        "Add a batch of images' features (and image statistics); returns whether the monitor is in alarm."
-        E = np.atleast_2d(np.asarray(features, np.float64)) if embedded else self.embed(np.atleast_2d(features), image_stats)
-        for e in E:
-            self.buf.append(e); self.seen += 1
-            if len(self.buf) == self.window and (self.seen - self.window) % self.stride == 0:
-                s = self.statistic(np.array(self.buf)); self.history.append((self.seen, s))
-                self.above = self.above + 1 if s > self.thr else 0
-                if self.above >= self.patience and not self.alarm: self.alarm, self.alarm_at = True, self.seen
-        return self.alarm
-
 def first_alarm(fields: dict, embedded_stream) -> tuple:
     "Run a fresh monitor over an embedded stream: (index of the image that raised the first alarm or None, history)."
     m = DriftMonitor(fields); m.update(embedded_stream, embedded=True)
@@ -344,7 +190,7 @@ def calibrate_drift_threshold(fields: dict, null_pool, n_streams: int = 200, str
 def fit_drift_fields(features, n_dims: int = 8, n_ref: int = 300, window: int = 50, stride: int = 10,
                      patience: int = 2, seed: int = 0, image_stats=None) -> dict:
     "Drift-monitor fields from in-distribution reference features (+ optional image statistics); threshold still to calibrate."
-    f = _features(features); g = np.random.default_rng(seed)
+    f = check_features(features); g = np.random.default_rng(seed)
     mean = f.mean(0); _, _, vt = np.linalg.svd(f - mean, full_matrices=False)
     comps = vt[:min(n_dims, vt.shape[0])]; p = (f - mean) @ comps.T
     center, scale = p.mean(0), p.std(0) + 1e-9
@@ -352,24 +198,10 @@ def fit_drift_fields(features, n_dims: int = 8, n_ref: int = 300, window: int = 
     out = dict(score='mmd', mean=mean.tolist(), components=comps.tolist(), center=center.tolist(), scale=scale.tolist(),
                window=int(window), stride=int(stride), patience=int(patience), threshold=None, image_stats=image_stats is not None)
     if image_stats is not None:
-        st = _image_t(image_stats)
+        st = transform_stats(image_stats)
         if len(st) != len(f): raise ValueError(f'image_stats of shape {st.shape} for {len(f)} images')
         sc, ss = st.mean(0), st.std(0) + 1e-9
         e = np.concatenate([e, (st - sc)/ss], 1)
         out.update(stats_names=list(IMAGE_STAT_NAMES), stats_center=sc.tolist(), stats_scale=ss.tolist())
     ref = e[g.choice(len(e), min(n_ref, len(e)), replace=False)]
     return {**out, 'reference': ref.tolist(), 'bandwidth': median_bandwidth(ref)}
-
-# %% ../nbs/31_ood_drift.ipynb #646d3548
-def ood_flags(fields: dict, logits=None, features=None, image_stats=None) -> tuple:
-    "OOD scores of the deployed type and the boolean flags (score > stored threshold), from the manifest's `ood` fields."
-    for k in ('score', 'threshold'):
-        if k not in fields: raise ValueError(f'ood fields lack {k!r}; run nbs/31_ood_drift for this model')
-    kind = fields['score']
-    if kind in ('mahalanobis', 'knn') and features is None:
-        raise ValueError(f'the deployed OOD score {kind!r} needs penultimate features; export the model with a features output')
-    if kind == 'image' and image_stats is None:
-        raise ValueError("the deployed OOD score 'image' needs the image statistics: pass image_stats=weldnb.monitor.image_stats(img)")
-    s = ood_scores(logits, features, fields.get('feature_stats'), fields.get('temperature', 1.0), which=(kind,),
-                   image_stats=image_stats)[kind]
-    return s, s > fields['threshold']

@@ -19,8 +19,8 @@ from .core import rng
 
 # %% auto #0
 __all__ = ['DEFECT_TYPES', 'DEFECT_CLASS', 'CLASS_NAMES', 'SEVERITIES', 'PARAM_RANGES', 'METALS', 'HARD_LIMITS', 'SEVERITY_TABLE',
-           'defect_class', 'WeldParams', 'check_params', 'sample_params', 'WeldRender', 'render_weld',
-           'defect_visibility', 'render_throughput']
+           'defect_class', 'WeldParams', 'check_params', 'sample_params', 'exact_blur', 'luminance', 'WeldRender',
+           'render_weld', 'defect_visibility', 'render_throughput']
 
 # %% ../nbs/10_render.ipynb #74c1e2ef
 DEFECT_TYPES = ('porosity', 'crack', 'undercut', 'incomplete_fusion', 'spatter', 'burn_through', 'gap')
@@ -138,16 +138,138 @@ def check_params(p: WeldParams) -> WeldParams:
         raise ValueError(f'white_balance must be 3 gains in [0.2, 5], got {p.white_balance!r}')
     return p
 
+@lru_cache(maxsize=None)
+def _param_names() -> frozenset: return frozenset(f.name for f in fields(WeldParams))
+
 def sample_params(seed: int, defect_type: str = '', severity: int = 0, size: int = 224, **overrides) -> WeldParams:
     "Draw a `WeldParams` from `PARAM_RANGES` with an explicit seed; `overrides` fix any field."
-    bad = set(overrides) - {f.name for f in fields(WeldParams)}
+    bad = set(overrides) - _param_names()
     if bad: raise ValueError(f'unknown parameter(s) {sorted(bad)}')
     g = rng(seed, 'params')
-    d = {k: float(g.uniform(lo, hi)) for k, (lo, hi) in PARAM_RANGES.items()}
+    lo, hi = zip(*PARAM_RANGES.values())
+    d = dict(zip(PARAM_RANGES, g.uniform(lo, hi).tolist()))
     d['metal'] = METALS[int(g.integers(len(METALS)))]
     d['white_balance'] = tuple(float(x) for x in g.uniform(0.95, 1.05, 3))
     d.update(overrides)
     return WeldParams(seed=int(seed), defect_type=defect_type, severity=severity, size=size, **d)
+
+# %% ../nbs/10_render.ipynb #9cb5939e
+def _table(f, n: int) -> tuple:
+    "A piecewise-linear curve on [0, 1]: f at n + 1 nodes (Python `math`, the same numbers everywhere) and the slopes, float32."
+    y = np.array([f(i/n) for i in range(n + 1)], np.float32)
+    return y, np.append(np.diff(y), np.float32(0)), n
+
+@lru_cache(maxsize=None)
+def _curve(name: str) -> tuple:
+    "The renderer's fixed curves, built on first use."
+    return {'cos': lambda: _table(lambda t: math.cos(2*math.pi*t), 4096),             # cos(2 pi t)
+            'root': lambda: _table(lambda t: (t*t)**0.3, 4096),                       # x**0.3, t = sqrt(x)
+            'rim': lambda: _table(lambda t: math.exp(-16*t*t), 1024)}[name]()         # exp(-x**2), t = x/4
+
+def _lookup(t: np.ndarray, curve: tuple) -> np.ndarray:
+    "`curve` at t (clipped to [0, 1]) by linear interpolation: float +, -, * only."
+    y, dy, n = curve
+    s = np.clip(t, 0, 1)*np.float32(n)
+    f = np.floor(s)
+    i = f.astype(np.intp)
+    return y.take(i) + (s - f)*dy.take(i)
+
+def _cos_turns(t: np.ndarray, quarter: int = 0) -> np.ndarray:
+    "cos(2 pi t) for any t (`quarter=1`: sin), from a 4096-node table (error below 4e-7)."
+    y, dy, n = _curve('cos')
+    s = np.asarray(t)*np.float32(n)
+    f = np.floor(s)
+    i = (f.astype(np.intp) - quarter*(n//4)) & (n - 1)
+    return y.take(i) + (s - f)*dy.take(i)
+
+def _sin_turns(t: np.ndarray) -> np.ndarray:
+    "sin(2 pi t) for any t."
+    return _cos_turns(t, quarter=1)
+
+@lru_cache(maxsize=None)
+def _gamma_table() -> np.ndarray:
+    "255 x**(1/2.2) in the middle of each of 65536 equal steps of sqrt(x/64) over [0, 1]."
+    return np.array([255*(64*((i + 0.5)/65536)**2)**(1/2.2) for i in range(65536)], np.float32)
+
+def _gamma(x: np.ndarray) -> np.ndarray:
+    "255 x**(1/2.2) for radiance x >= 0 (saturated from 63 on), from a table in sqrt(x): error below 0.04 grey levels."
+    return _gamma_table().take(np.sqrt(np.minimum(x, np.float32(63))*np.float32(2**26)).astype(np.intp))
+
+# %% ../nbs/10_render.ipynb #c7ba0216
+@lru_cache(maxsize=64)
+def _gauss_kernel(sigma: float, bits: int) -> np.ndarray:
+    "OpenCV's Gaussian kernel for `sigma` (size round(8 sigma + 1) | 1) with weights on a 2^-bits grid summing to exactly 1."
+    n, one = int(round(8*sigma + 1)) | 1, 2**bits
+    w = [math.exp(-(i - n//2)**2/(2*sigma*sigma)) for i in range(n)]
+    k = [round(one*x/sum(w)) for x in w]
+    k[n//2] += one - sum(k)
+    return np.array(k, np.float64)/one
+
+def exact_blur(a: np.ndarray, sigma: float, kernel_bits: int = 8) -> np.ndarray:
+    "Gaussian blur (borders reflected) that gives the same bits on every machine: OpenCV rounds nothing in it."
+    a = np.asarray(a, np.float32)
+    top = max(-float(a.min(initial=0)), float(a.max(initial=0)))
+    if not math.isfinite(top): raise ValueError('exact_blur: the array holds inf or nan')
+    # the data as integers below 2^(m - kernel_bits), m = 23 (float32) or 52 (float64, for kernels finer than 2^-9):
+    # then every weighted sum of a pass is exact, whatever the order, SIMD width or FMA
+    dt, m = (np.float32, 23) if kernel_bits <= 9 else (np.float64, 52)
+    q = dt(2.0**(m - kernel_bits - math.frexp(top)[1]))
+    k, one = _gauss_kernel(float(sigma), kernel_bits).astype(dt), np.ones(1, dt)
+    ddepth, border = (cv2.CV_32F if dt is np.float32 else cv2.CV_64F), cv2.BORDER_REFLECT_101
+    t = cv2.sepFilter2D(np.rint(a.astype(dt)*q), ddepth, k, one, borderType=border)    # rows
+    t = cv2.sepFilter2D(np.rint(t, out=t), ddepth, one, k, borderType=border)           # columns
+    return (t/q).astype(np.float32)
+
+# %% ../nbs/10_render.ipynb #22234698
+@lru_cache(maxsize=16)
+def _cubic_taps(n_in: int, n_out: int) -> tuple:
+    "Source indices and weights (n_out x 4) of OpenCV's INTER_CUBIC resampling from n_in to n_out samples (edges replicated)."
+    A, idx, w = -0.75, np.empty((n_out, 4), np.int32), np.empty((n_out, 4), np.float32)
+    for j in range(n_out):
+        x = (j + 0.5)*n_in/n_out - 0.5; x0 = math.floor(x); t = x - x0
+        c0 = ((A*(t + 1) - 5*A)*(t + 1) + 8*A)*(t + 1) - 4*A
+        c1 = ((A + 2)*t - (A + 3))*t*t + 1
+        c2 = ((A + 2)*(1 - t) - (A + 3))*(1 - t)*(1 - t) + 1
+        w[j] = c0, c1, c2, 1 - c0 - c1 - c2
+        idx[j] = [min(max(x0 - 1 + k, 0), n_in - 1) for k in range(4)]
+    return idx, w
+
+@lru_cache(maxsize=16)
+def _cubic_weights(n_in: int, n_out: int) -> np.ndarray:
+    "The same resampling as an n_in x n_out weight matrix."
+    idx, w = _cubic_taps(n_in, n_out)
+    m = np.zeros((n_in, n_out), np.float32)
+    for k in range(4): np.add.at(m, (idx[:, k], np.arange(n_out)), w[:, k])
+    return m
+
+def _resize_cubic(a: np.ndarray, size: int) -> np.ndarray:
+    "`a` (float32, rows x cols) resampled to size x size like `cv2.resize(..., INTER_CUBIC)`, in float32 +, * in a fixed order."
+    ri, rw = _cubic_taps(a.shape[0], size)
+    if a.shape[1] <= 6:                        # few columns: rows first, then one outer product per column
+        t = a[ri[:, 0]]*rw[:, :1] + a[ri[:, 1]]*rw[:, 1:2] + a[ri[:, 2]]*rw[:, 2:3] + a[ri[:, 3]]*rw[:, 3:]
+        m = _cubic_weights(a.shape[1], size)
+        out = t[:, :1]*m[0]
+        for j in range(1, a.shape[1]): out += t[:, j:j + 1]*m[j]
+        return out
+    ci, cw = _cubic_taps(a.shape[1], size)     # else columns first, then whole rows
+    t = a[:, ci[:, 0]]*cw[:, 0] + a[:, ci[:, 1]]*cw[:, 1] + a[:, ci[:, 2]]*cw[:, 2] + a[:, ci[:, 3]]*cw[:, 3]
+    return t[ri[:, 0]]*rw[:, :1] + t[ri[:, 1]]*rw[:, 1:2] + t[ri[:, 2]]*rw[:, 2:3] + t[ri[:, 3]]*rw[:, 3:]
+
+def _rotate_crop(a: np.ndarray, angle_deg: float, size: int) -> np.ndarray:
+    "The centre size x size of square `a` (|a| < 8) rotated by `angle_deg` like `cv2.warpAffine`, bilinear at 1/32-pixel steps."
+    B = a.shape[0]; c, s = math.cos(math.radians(angle_deg)), math.sin(math.radians(angle_deg))
+    d = np.arange(size, dtype=np.float32) - np.float32(size/2)       # output pixel index minus the centre
+    mx = (d*np.float32(c))[None, :] - (d*np.float32(s))[:, None] + np.float32(B/2)
+    my = (d*np.float32(s))[None, :] + (d*np.float32(c))[:, None] + np.float32(B/2)
+    m1, m2 = cv2.convertMaps(mx, my, cv2.CV_16SC2)                   # whole pixels + 1/32 fractions
+    # OpenCV weighs the 4 neighbours by multiples of 1/1024; on a 2^-11 grid below 8 every sum is exact in float32
+    q = np.clip(np.rint(a*np.float32(2**11)), -16383, 16383)
+    return cv2.remap(q, m1, m2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)*np.float32(2**-11)
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    "Rec. 601 luma (float32) of an RGB uint8 image, as plain arithmetic (a matrix product would go through BLAS)."
+    x = np.asarray(rgb, np.float32)
+    return x[..., 0]*np.float32(0.299) + x[..., 1]*np.float32(0.587) + x[..., 2]*np.float32(0.114)
 
 # %% ../nbs/10_render.ipynb #184b5b2b
 @lru_cache(maxsize=8)
@@ -159,16 +281,21 @@ def _grid(size: int):
 def _r2(size: int):
     x, y = _grid(size); return ((x*x + y*y)/(size*size/2)).astype(np.float32)
 
+@lru_cache(maxsize=8)
+def _ramp(n: int) -> np.ndarray: return np.linspace(0, 1, n, dtype=np.float32)
+
 def _lowfreq(g, n: int, cycles: float) -> np.ndarray:
     "A smooth random 1-D profile in [-1, 1] with about `cycles` oscillations over `n` samples."
-    t = np.linspace(0, 1, n, dtype=np.float32)
-    y = sum(g.uniform(0.5, 1) * np.sin(2*np.pi*(cycles*f*t + g.uniform())) for f in (0.5, 1.0, 1.7))
+    t = _ramp(n)
+    r = g.random((3, 2))                                  # amplitude in [0.5, 1) and phase of each component
+    f = np.array([[0.5], [1.0], [1.7]], np.float32)*np.float32(cycles)
+    y = ((0.5 + 0.5*r[:, :1]).astype(np.float32)*_sin_turns(f*t + r[:, 1:].astype(np.float32))).sum(0)
     return (y / (np.abs(y).max() + 1e-6)).astype(np.float32)
 
 def _noise2d(g, size: int, res: int, anis: int = 1) -> np.ndarray:
     "Smooth noise (unit std) from a res x (res*anis) grid upsampled to size x size."
     a = g.standard_normal((res, max(2, res // anis)), dtype=np.float32)
-    return cv2.resize(a, (size, size), interpolation=cv2.INTER_CUBIC)
+    return _resize_cubic(a, size)
 
 # Heat-tint colour bands of stainless steel (linear RGB), by distance from the toe in mm at tint_extent 1.
 _TINT_STAINLESS = [(0.0, (0.22, 0.24, 0.30)), (0.5, (0.26, 0.34, 0.58)), (1.1, (0.42, 0.30, 0.48)),
@@ -179,21 +306,20 @@ _PLATE = dict(stainless=(0.60, 0.60, 0.62), carbon_steel=(0.46, 0.46, 0.47))
 _BEAD = dict(stainless=(0.47, 0.45, 0.44), carbon_steel=(0.36, 0.35, 0.34))
 
 def _colour_lut(p: WeldParams, g, step: float = 0.05, lo: float = -8.0, hi: float = 10.0):
-    "Albedo (linear RGB) as a function of signed distance from the toe, mm (negative = on the bead)."
+    "Albedo (linear RGB, one row per channel) as a function of signed distance from the toe, mm (negative = on the bead)."
     t = np.arange(lo, hi, step, dtype=np.float32)
     plate = np.array(_PLATE[p.metal], np.float32) * p.plate_tone
     bead = np.array(_BEAD[p.metal], np.float32) * g.uniform(0.9, 1.1)
     bands = _TINT_STAINLESS if p.metal == 'stainless' else _TINT_CARBON
     xs = np.array([b[0] for b in bands], np.float32) * p.tint_extent
-    out = np.empty((len(t), 3), np.float32)
+    tp = np.maximum(t, 0)
+    a = p.tint_strength * np.sqrt(np.clip(1 - tp / xs[-1], 0, 1))            # heat-tint opacity
+    crown = 0.75 + 0.25 * np.clip(-t / 2.0, 0, 1)                             # on the bead: oxide-dark near the toe
+    out = np.empty((3, len(t)), np.float32)                                   # one row per channel
     for ch in range(3):
         ys = np.array([b[1][ch] if b[1] is not None else plate[ch] for b in bands], np.float32)
-        tint = np.interp(np.maximum(t, 0), xs, ys)
-        a = p.tint_strength * np.clip(1 - np.maximum(t, 0) / xs[-1], 0, 1) ** 0.5
-        outside = plate[ch] * (1 - a) + tint * a
-        # on the bead: oxide-dark near the toe, brighter metal towards the crown
-        inside = bead[ch] * (0.75 + 0.25 * np.clip(-t / 2.0, 0, 1)) + 0.06 * bands[0][1][ch]
-        out[:, ch] = np.where(t < 0, inside, outside)
+        outside = plate[ch] * (1 - a) + np.interp(tp, xs, ys) * a
+        out[ch] = np.where(t < 0, bead[ch] * crown + 0.06 * bands[0][1][ch], outside)
     return out, lo, step
 
 # %% ../nbs/10_render.ipynb #7d2916c9
@@ -233,7 +359,8 @@ class _Scene:
         self.ut = np.linspace(-self.R, self.R, self.NU, dtype=np.float32)
         self.du = float(self.ut[1] - self.ut[0])
         n_cyc = 2*self.R
-        self.ctab = (p.wander_amp_mm*np.sin(2*np.pi*self.ut/p.wander_period_mm + g.uniform(0, 2*np.pi))).astype(np.float32)
+        ph = g.uniform(0, 2*np.pi)
+        self.ctab = (p.wander_amp_mm*_sin_turns(self.ut/np.float32(p.wander_period_mm) + np.float32(ph/(2*np.pi)))).astype(np.float32)
         self.wtab = (p.bead_width_mm*(1 + p.width_var*_lowfreq(g, self.NU, n_cyc/14))).astype(np.float32)
         self.htab = (p.bead_height_mm*(1 + p.height_var*_lowfreq(g, self.NU, n_cyc/11))).astype(np.float32)
         self.gtab = np.zeros(self.NU, np.float32)       # 1 where the bead is missing (gap)
@@ -282,7 +409,7 @@ def _pits(sc: _Scene, g, cls: int, centres, radii_mm, depths_mm, darkness, sign:
         q = np.clip(1 - (dx*dx + dy*dy)/(rp*rp), 0, 1)
         sq = np.sqrt(q)
         sc.z[sl] += sign*d*sq
-        sc.dark[sl] *= 1 - darkness*(sq**0.5 if sign < 0 else (q > 0)*(0.7 + 0.3*(1 - sq)))
+        sc.dark[sl] *= 1 - darkness*(np.sqrt(sq) if sign < 0 else (q > 0)*(0.7 + 0.3*(1 - sq)))
         sc.add_instance(cls, sl, q > 0.02)
 
 def _plan_gap(sc: _Scene, g):
@@ -291,106 +418,133 @@ def _plan_gap(sc: _Scene, g):
     ua, ub = sc.seg(L, g, margin=0.5)
     sc.gtab = np.maximum(sc.gtab, sc.window(ua, ub, ramp))
 
+# %% ../nbs/10_render.ipynb #489088e0
+def _stamp_points(sc: _Scene, g, geo):
+    "Porosity (pits on the bead) or spatter (bumps beside it): `count` candidates whose centre is in the frame."
+    p, S = sc.p, sc.S; t, cls = p.defect_type, DEFECT_CLASS[p.defect_type]
+    size, con, dep, w0 = _sev(p, 'size'), _sev(p, 'contrast'), _sev(p, 'depth'), p.bead_width_mm
+    n = int(_sev(p, 'count')) + int(g.integers(0, 2))
+    m = 6*n                                           # candidates; the first n whose centre is in the frame win
+    us = g.uniform(sc.u_lo + 0.5, sc.u_hi - 0.5, m)
+    vs = g.uniform(-0.6, 0.6, m)*w0/2 if t == 'porosity' else g.choice([-1, 1], m)*(w0/2 + g.uniform(0.4, 3.5, m))
+    x, y = sc.to_px(us, vs)
+    ok = np.flatnonzero((x >= 3) & (x <= S - 4) & (y >= 3) & (y <= S - 4))[:n]
+    us, vs = us[ok], vs[ok]; n = len(ok)
+    if t == 'porosity':
+        r = 0.32*size*g.uniform(0.8, 1.25, n)
+        _pits(sc, g, cls, zip(us, vs), r, r*g.uniform(0.7, 1.0, n)*dep, 0.8*con, -1)
+    else:
+        r = 0.30*size*g.uniform(0.75, 1.3, n)
+        _pits(sc, g, cls, zip(us, vs), r, r*g.uniform(0.6, 0.9, n), 0.55*con, +1)
+
+def _stamp_crack(sc: _Scene, g, geo):
+    "A crack: a random walk (longitudinal, or across the bead) drawn as a thick polyline with a blurred halo."
+    p, S, pp = sc.p, sc.S, sc.pp; cls = DEFECT_CLASS[p.defect_type]
+    con, dep, w0 = _sev(p, 'contrast'), _sev(p, 'depth'), p.bead_width_mm
+    longitudinal = g.random() < 0.6
+    L = _sev(p, 'length_mm')*g.uniform(0.8, 1.2)*0.7
+    if longitudinal:
+        u0 = g.uniform(sc.u_lo + 0.5, max(sc.u_hi - L - 0.5, sc.u_lo + 0.6)); v0 = g.uniform(-0.3, 0.3)*w0/2; ang = 0.0
+    else:
+        L = min(L, 0.85*w0); u0 = g.uniform(sc.u_lo + 1, sc.u_hi - 1); v0 = -L/2; ang = np.pi/2
+    n = max(int(L/0.25), 2)
+    angs = ang + np.cumsum(g.normal(0, 0.22, n)) * 0.6
+    us = u0 + np.concatenate([[0], np.cumsum([0.25*math.cos(a) for a in angs])])
+    vs = v0 + np.concatenate([[0], np.cumsum([0.25*math.sin(a) for a in angs])])
+    x, y = sc.to_px(us, vs)
+    thick = max(2, int(round((0.09 + 0.045*(p.severity - 1))/pp)))
+    x0, y0 = max(int(x.min()) - thick - 2, 0), max(int(y.min()) - thick - 2, 0)
+    x1, y1 = min(int(x.max()) + thick + 3, S), min(int(y.max()) + thick + 3, S)
+    if x0 < x1 and y0 < y1:
+        canvas = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        pts = np.stack([x - x0, y - y0], 1).round().astype(np.int32)
+        cv2.polylines(canvas, [pts], False, 1, thickness=thick, lineType=cv2.LINE_8)
+        c = canvas.astype(np.float32); halo = exact_blur(c, 1.5)
+        sl = (slice(y0, y1), slice(x0, x1))
+        sc.z[sl] -= 0.45*dep*c + 0.05*halo
+        sc.dark[sl] *= (1 - 0.85*con*c)*(1 - 0.2*con*halo)
+        sc.add_instance(cls, sl, canvas > 0)
+
+# %% ../nbs/10_render.ipynb #fe98033f
+def _add_mask_instance(sc: _Scene, cls: int, m: np.ndarray):
+    "Record the instance of boolean full-frame mask `m` on its bounding window."
+    ys, xs = np.nonzero(m)
+    if len(ys):
+        sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+        sc.add_instance(cls, sl, m[sl])
+
+def _stamp_toe(sc: _Scene, g, geo):
+    "Undercut (a groove outside the toe) or incomplete fusion (a lip with a crevice) along a stretch of one side."
+    u2, v2, half, ui = geo
+    p, pp = sc.p, sc.pp; t, cls = p.defect_type, DEFECT_CLASS[p.defect_type]
+    size, con, dep, h0 = _sev(p, 'size'), _sev(p, 'contrast'), _sev(p, 'depth'), p.bead_height_mm
+    side = float(g.choice([-1, 1]))
+    span = sc.u_hi - sc.u_lo
+    ua, ub = sc.seg(_sev(p, 'seam_share')*g.uniform(0.85, 1.15)*span, g, margin=0.3)
+    win = sc.window(ua, ub, 0.6)[ui]
+    ts = side*v2 - half                               # distance outside the toe on this side, mm
+    if t == 'undercut':
+        wg, dg = 0.65*size*g.uniform(0.85, 1.15), 0.35*dep*g.uniform(0.85, 1.15)
+        e = (ts - 0.3*wg)/(wg/2)
+        q = np.clip(1 - e*e, 0, 1)*win
+        sc.z -= dg*q
+        sc.dark *= 1 - 0.45*con*q
+        m = q > 0.3
+    else:
+        lw, hl, cw = 0.55*size, 0.3*dep*h0/2, max(0.12*size, 1.6*pp)
+        e = (ts + lw/2)/(lw/2)
+        lip = np.clip(1 - e*e, 0, 1)*win
+        crev = ((ts >= -0.03) & (ts < cw)).astype(np.float32)*win
+        sc.z += hl*lip - 0.5*dep*crev
+        sc.dark *= (1 - 0.9*con*crev)*(1 - 0.15*con*lip)
+        m = (win > 0.5) & (ts > -0.6*lw) & (ts < cw)
+    _add_mask_instance(sc, cls, m)
+
+# %% ../nbs/10_render.ipynb #ededd0e6
+def _stamp_burn_through(sc: _Scene, g, geo):
+    "A hole through the bead with a ragged outline (2nd and 3rd angular harmonics) and a sunken rim."
+    p, S, pp = sc.p, sc.S, sc.pp; cls = DEFECT_CLASS[p.defect_type]
+    size, con, dep, w0, h0 = _sev(p, 'size'), _sev(p, 'contrast'), _sev(p, 'depth'), p.bead_width_mm, p.bead_height_mm
+    u = g.uniform(sc.u_lo + 1.5, sc.u_hi - 1.5); v = g.uniform(-0.3, 0.3)*w0/2
+    xc, yc = sc.to_px(np.float32(u), np.float32(v))
+    R = 0.75*size*g.uniform(0.85, 1.2)/pp
+    w = _roi(float(xc), float(yc), 2.2*R, S)
+    if w is None: return
+    sl, dx, dy = w
+    r0 = np.sqrt(dx*dx + dy*dy); ph = g.uniform(0, 2*np.pi, 2)
+    ca = np.where(r0 > 0, dx/np.maximum(r0, 1e-12), 1); sa = dy/np.maximum(r0, 1e-12)   # cos, sin of the polar angle
+    s2, c2, s3, c3 = 2*sa*ca, ca*ca - sa*sa, sa*(3 - 4*sa*sa), ca*(4*ca*ca - 3)              # of 2x and 3x the angle
+    rr = R*(1 + 0.15*(s2*math.cos(ph[0]) + c2*math.sin(ph[0])) + 0.1*(s3*math.cos(ph[1]) + c3*math.sin(ph[1])))
+    rho = r0/rr
+    hole = rho < 1
+    rim = _lookup(np.abs(rho - 1)*np.float32(1/(0.6*4)), _curve('rim'))*(~hole)   # exp(-((rho - 1)/0.6)**2)
+    sc.z[sl] = np.where(hole, -1.5 - 0.5*dep, sc.z[sl] - 0.35*h0*rim)
+    sc.dark[sl] *= np.where(hole, 0.05 + 0.2*(1 - con)*np.clip(rho, 0, 1), 1 - 0.35*con*rim)
+    sc.add_instance(cls, sl, hole)
+
+def _stamp_gap(sc: _Scene, g, geo):
+    "The root groove where the bead is missing (the gap's stretch was planned before the bead: `_plan_gap`)."
+    u2, v2, half, ui = geo
+    p = sc.p; cls, con = DEFECT_CLASS[p.defect_type], _sev(p, 'contrast')
+    gw = (0.25 + 0.08*(p.severity - 1))*g.uniform(0.8, 1.2)
+    gwin = sc.gtab[ui]
+    root = _lookup(np.sqrt(np.clip(1 - np.abs(v2)/(gw/2), 0, 1)), _curve('root'))*gwin*(np.abs(v2) >= half)   # (...)**0.3
+    sc.z -= 1.0*root
+    sc.dark *= 1 - 0.9*con*root
+    av = np.abs(v2)
+    _add_mask_instance(sc, cls, (gwin > 0) & (av < sc.wtab[ui]/2) & (av >= half))   # where the bead should be and is not
+
+_STAMPS = dict(porosity=_stamp_points, spatter=_stamp_points, crack=_stamp_crack, undercut=_stamp_toe,
+               incomplete_fusion=_stamp_toe, burn_through=_stamp_burn_through, gap=_stamp_gap)
+
 def _stamp(sc: _Scene, g, u2, v2, half, ui):
     "Render the defect of `sc.p` into height (`sc.z`), darkening (`sc.dark`) and mask; record its instances."
-    p, S, pp = sc.p, sc.S, sc.pp
-    t, cls = p.defect_type, DEFECT_CLASS[p.defect_type]
-    size, con, dep = _sev(p, 'size'), _sev(p, 'contrast'), _sev(p, 'depth')
-    w0, h0 = p.bead_width_mm, p.bead_height_mm
-    if t in ('porosity', 'spatter'):
-        n = int(_sev(p, 'count')) + int(g.integers(0, 2))
-        m = 6*n                                           # candidates; the first n whose centre is in the frame win
-        us = g.uniform(sc.u_lo + 0.5, sc.u_hi - 0.5, m)
-        vs = g.uniform(-0.6, 0.6, m)*w0/2 if t == 'porosity' else g.choice([-1, 1], m)*(w0/2 + g.uniform(0.4, 3.5, m))
-        x, y = sc.to_px(us, vs)
-        ok = np.flatnonzero((x >= 3) & (x <= S - 4) & (y >= 3) & (y <= S - 4))[:n]
-        us, vs = us[ok], vs[ok]; n = len(ok)
-        if t == 'porosity':
-            r = 0.32*size*g.uniform(0.8, 1.25, n)
-            _pits(sc, g, cls, zip(us, vs), r, r*g.uniform(0.7, 1.0, n)*dep, 0.8*con, -1)
-        else:
-            r = 0.30*size*g.uniform(0.75, 1.3, n)
-            _pits(sc, g, cls, zip(us, vs), r, r*g.uniform(0.6, 0.9, n), 0.55*con, +1)
-    elif t == 'crack':
-        longitudinal = g.random() < 0.6
-        L = _sev(p, 'length_mm')*g.uniform(0.8, 1.2)*0.7
-        if longitudinal:
-            u0 = g.uniform(sc.u_lo + 0.5, max(sc.u_hi - L - 0.5, sc.u_lo + 0.6)); v0 = g.uniform(-0.3, 0.3)*w0/2; ang = 0.0
-        else:
-            L = min(L, 0.85*w0); u0 = g.uniform(sc.u_lo + 1, sc.u_hi - 1); v0 = -L/2; ang = np.pi/2
-        n = max(int(L/0.25), 2)
-        angs = ang + np.cumsum(g.normal(0, 0.22, n)) * 0.6
-        us = u0 + np.concatenate([[0], np.cumsum(0.25*np.cos(angs))])
-        vs = v0 + np.concatenate([[0], np.cumsum(0.25*np.sin(angs))])
-        x, y = sc.to_px(us, vs)
-        thick = max(2, int(round((0.09 + 0.045*(p.severity - 1))/pp)))
-        x0, y0 = max(int(x.min()) - thick - 2, 0), max(int(y.min()) - thick - 2, 0)
-        x1, y1 = min(int(x.max()) + thick + 3, S), min(int(y.max()) + thick + 3, S)
-        if x0 < x1 and y0 < y1:
-            canvas = np.zeros((y1 - y0, x1 - x0), np.uint8)
-            pts = np.stack([x - x0, y - y0], 1).round().astype(np.int32)
-            cv2.polylines(canvas, [pts], False, 1, thickness=thick, lineType=cv2.LINE_8)
-            c = canvas.astype(np.float32); halo = cv2.GaussianBlur(c, (0, 0), 1.5)
-            sl = (slice(y0, y1), slice(x0, x1))
-            sc.z[sl] -= 0.45*dep*c + 0.05*halo
-            sc.dark[sl] *= (1 - 0.85*con*c)*(1 - 0.2*con*halo)
-            sc.add_instance(cls, sl, canvas > 0)
-    elif t in ('undercut', 'incomplete_fusion'):
-        side = float(g.choice([-1, 1]))
-        span = sc.u_hi - sc.u_lo
-        ua, ub = sc.seg(_sev(p, 'seam_share')*g.uniform(0.85, 1.15)*span, g, margin=0.3)
-        win = sc.window(ua, ub, 0.6)[ui]
-        ts = side*v2 - half                               # distance outside the toe on this side, mm
-        if t == 'undercut':
-            wg, dg = 0.65*size*g.uniform(0.85, 1.15), 0.35*dep*g.uniform(0.85, 1.15)
-            q = np.clip(1 - ((ts - 0.3*wg)/(wg/2))**2, 0, 1)*win
-            sc.z -= dg*q
-            sc.dark *= 1 - 0.45*con*q
-            m = q > 0.3
-        else:
-            lw, hl, cw = 0.55*size, 0.3*dep*h0/2, max(0.12*size, 1.6*pp)
-            lip = np.clip(1 - ((ts + lw/2)/(lw/2))**2, 0, 1)*win
-            crev = ((ts >= -0.03) & (ts < cw)).astype(np.float32)*win
-            sc.z += hl*lip - 0.5*dep*crev
-            sc.dark *= (1 - 0.9*con*crev)*(1 - 0.15*con*lip)
-            m = (win > 0.5) & (ts > -0.6*lw) & (ts < cw)
-        ys, xs = np.nonzero(m)
-        if len(ys):
-            sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-            sc.add_instance(cls, sl, m[sl])
-    elif t == 'burn_through':
-        u = g.uniform(sc.u_lo + 1.5, sc.u_hi - 1.5); v = g.uniform(-0.3, 0.3)*w0/2
-        xc, yc = sc.to_px(np.float32(u), np.float32(v))
-        R = 0.75*size*g.uniform(0.85, 1.2)/pp
-        w = _roi(float(xc), float(yc), 2.2*R, S)
-        if w is not None:
-            sl, dx, dy = w
-            a = np.arctan2(dy, dx); ph = g.uniform(0, 2*np.pi, 2)
-            rr = R*(1 + 0.15*np.sin(2*a + ph[0]) + 0.1*np.sin(3*a + ph[1]))
-            rho = np.sqrt(dx*dx + dy*dy)/rr
-            hole = rho < 1
-            rim = np.exp(-((rho - 1)/0.6)**2)*(~hole)
-            sc.z[sl] = np.where(hole, -1.5 - 0.5*dep, sc.z[sl] - 0.35*h0*rim)
-            sc.dark[sl] *= np.where(hole, 0.05 + 0.2*(1 - con)*np.clip(rho, 0, 1), 1 - 0.35*con*rim)
-            sc.add_instance(cls, sl, hole)
-    elif t == 'gap':
-        gw = (0.25 + 0.08*(p.severity - 1))*g.uniform(0.8, 1.2)
-        gwin = sc.gtab[ui]
-        root = np.clip(1 - np.abs(v2)/(gw/2), 0, 1)**0.3*gwin*(np.abs(v2) >= half)
-        sc.z -= 1.0*root
-        sc.dark *= 1 - 0.9*con*root
-        av = np.abs(v2)
-        m = (gwin > 0) & (av < sc.wtab[ui]/2) & (av >= half)      # where the bead should be and is not
-        ys, xs = np.nonzero(m)
-        if len(ys):
-            sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-            sc.add_instance(cls, sl, m[sl])
+    _STAMPS[sc.p.defect_type](sc, g, (u2, v2, half, ui))
 
 # %% ../nbs/10_render.ipynb #9ea3be88
 def _instances(sc: _Scene, rgb: np.ndarray) -> list:
     "Box, polygon, area and visible contrast of each instance: the larger difference of luminance mean or std (texture) inside vs a 3-px ring."
     S, out = sc.S, []
-    lum_full = None
     for cls, sl, m in sc.stamps:
         ys, xs = np.nonzero(m)
         m = m[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
@@ -404,13 +558,43 @@ def _instances(sc: _Scene, rgb: np.ndarray) -> list:
         big = np.zeros((Y1 - Y0, X1 - X0), np.uint8)
         big[y0 - Y0:y0 - Y0 + m.shape[0], x0 - X0:x0 - X0 + m.shape[1]] = m
         ring = cv2.dilate(big, np.ones((7, 7), np.uint8)).astype(bool) & ~big.astype(bool)
-        lum = rgb[Y0:Y1, X0:X1] @ np.array([0.299, 0.587, 0.114], np.float32)
+        lum = luminance(rgb[Y0:Y1, X0:X1])
         inside, around = lum[big.astype(bool)], lum[ring]
         contrast = float(max(abs(inside.mean() - around.mean()), abs(inside.std() - around.std()))) if ring.any() else 0.0
         out.append(dict(**{'class': int(cls)}, type=DEFECT_TYPES[cls - 1], bbox=bbox,
                         polygon=c.astype(int).tolist(), area_px=int(m.sum()), contrast=round(contrast, 2)))
     return out
 
+# %% ../nbs/10_render.ipynb #3b28b3f8
+def _shading(z: np.ndarray, pp: float, p: WeldParams) -> tuple:
+    "Diffuse term, the two specular lobes and the cavity term of height map `z` (mm) lit from `p`'s light direction."
+    zp = cv2.copyMakeBorder(z, 1, 1, 1, 1, cv2.BORDER_REFLECT_101)   # Sobel 3x3 with reflected borders, as cv2.Sobel
+    dx, dy = zp[:, 2:] - zp[:, :-2], zp[2:] - zp[:-2]
+    gx, gy = dx[:-2] + 2*dx[1:-1] + dx[2:], dy[:, :-2] + 2*dy[:, 1:-1] + dy[:, 2:]   # 8 pp times the slopes
+    f = 1/(8*pp)
+    inv = 1/np.sqrt(1 + (gx*gx + gy*gy)*np.float32(f*f))
+    az, el = math.radians(p.light_azimuth_deg), math.radians(p.light_elevation_deg)
+    L = (math.cos(el)*math.cos(az), math.cos(el)*math.sin(az), math.sin(el))
+    n = math.hypot(L[0], L[1], L[2] + 1); H = (L[0]/n, L[1]/n, (L[2] + 1)/n)   # half vector to a camera on the z axis
+    diff = np.maximum((np.float32(L[2]) - gx*np.float32(f*L[0]) - gy*np.float32(f*L[1]))*inv, 0)
+    ndh = np.maximum((np.float32(H[2]) - gx*np.float32(f*H[0]) - gy*np.float32(f*H[1]))*inv, 0)
+    s4 = ndh*ndh; s4 *= s4; s32 = s4*s4; s32 *= s32; s32 *= s32
+    cav = np.clip(1 - 1.6*(exact_blur(z, 2.5) - z), 0.12, 1)
+    return diff, s4, s32, cav
+
+def _camera(p: WeldParams, planes: list, g) -> np.ndarray:
+    "RGB uint8 from linear radiance `planes` (R, G, B; H x W): defocus, white balance, exposure, gamma, sensor noise."
+    S = p.size
+    noise = g.standard_normal((S, S, 3), dtype=np.float32)*np.float32(p.noise_sigma) if p.noise_sigma > 0 else None
+    rgb = np.empty((S, S, 3), np.uint8)
+    for c, x in enumerate(planes):
+        if p.blur_sigma_px >= 0.3: x = exact_blur(x, p.blur_sigma_px)
+        x = _gamma(x*np.float32(p.white_balance[c]*p.exposure))
+        if noise is not None: x += noise[..., c]
+        rgb[..., c] = np.clip(x, 0, 255, out=x)
+    return rgb
+
+# %% ../nbs/10_render.ipynb #b5ddd746
 def render_weld(p: WeldParams) -> WeldRender:
     "Render RGB, height map (mm) and defect label map of the weld described by `p`, with its ground truth."
     check_params(p)
@@ -418,63 +602,47 @@ def render_weld(p: WeldParams) -> WeldRender:
     sc = _Scene(p, g)
     S, pp = sc.S, sc.pp
     if p.defect_type == 'gap': _plan_gap(sc, gd)
-    xg, yg = _grid(S)
-    X, Y = xg*pp, yg*pp
-    u = X*sc.ct + Y*sc.st
-    ui = np.clip(((u + sc.R)*(1/sc.du) + 0.5).astype(np.int32), 0, sc.NU - 1)
-    v = Y*sc.ct - X*sc.st - p.seam_offset_mm - sc.ctab[ui]
+    c = (np.arange(S, dtype=np.float32) + np.float32(0.5 - S/2))*np.float32(pp)   # pixel centres, mm from the middle
+    cc, cs = c*np.float32(sc.ct), c*np.float32(sc.st)
+    u = cc[None, :] + cs[:, None]                         # mm along the seam (x = columns, y = rows)
+    ui = np.clip(((u + sc.R)*(1/sc.du) + 0.5).astype(np.intp), 0, sc.NU - 1)
+    v = cc[:, None] - cs[None, :] - np.float32(p.seam_offset_mm) - sc.ctab.take(ui)   # mm across it
     keep = np.sqrt(np.clip(1 - sc.gtab*sc.gtab, 0, 1))
     weff = np.maximum(sc.wtab*keep, 1e-3); heff = sc.htab*keep*keep
-    half = weff[ui]*0.5; h = heff[ui]
+    half = (weff*0.5).take(ui); h = heff.take(ui)
     av = np.abs(v)
-    # soft |v| (quadratic at the crown, exact at the toe) so that a low exponent k does not make a ridge
+    # soft |v| (quadratic at the crown, exact at the toe) so that a low exponent k does not make a ridge:
+    # s = (sqrt(v^2 + dl^2) - dl)/(sqrt(half^2 + dl^2) - dl) with dl = 0.3 half
     dl = 0.3*half
-    s = np.minimum((np.sqrt(v*v + dl*dl) - dl)/(np.sqrt(half*half + dl*dl) - dl), 1)
+    s = np.minimum((np.sqrt(v*v + dl*dl) - dl)/half*np.float32(1/(math.sqrt(1.09) - 0.3)), 1)
     k = float(np.clip(p.bead_width_mm*math.tan(math.radians(p.toe_angle_deg))/(2*max(p.bead_height_mm, 1e-3)), 1.05, 6))
-    z = h*(1 - s**k)
+    z = h*(1 - _lookup(s, _table(lambda t: t**k, 512)))
     # solidification ripples: chevrons lagging towards the toes, fading out at the toe
-    phase = (u - p.ripple_curve*av*av/(p.bead_width_mm/2))*(2*np.pi/p.ripple_pitch_mm)
-    rip = np.cos(phase)*(1 - s*s)*(h/p.bead_height_mm)
+    rip = _cos_turns((u - p.ripple_curve*av*av/(p.bead_width_mm/2))*np.float32(1/p.ripple_pitch_mm))*(1 - s*s)*(h/p.bead_height_mm)
     z += p.ripple_amp_mm*rip
     bead = np.clip((half - av)*(1/0.2), 0, 1)            # soft bead mask (0.2 mm transition)
     tex = _noise2d(g, S, 40)
     z += 0.012*tex*bead
     # base metal: grinding marks (streaks at grind_angle_deg) and low-frequency mottling
     B = int(S*1.42) + 2                                   # rotate a larger field, keep the centre
-    streak = _noise2d(g, B, 128, anis=32)
-    M = cv2.getRotationMatrix2D((B/2, B/2), p.grind_angle_deg, 1.0); M[:, 2] -= (B - S)/2
-    streak = cv2.warpAffine(streak, M, (S, S), flags=cv2.INTER_LINEAR)
+    streak = _rotate_crop(_noise2d(g, B, 128, anis=32), p.grind_angle_deg, S)
     mott = _noise2d(g, S, 6)
     z += 0.004*streak*(1 - bead)
     sc.z, sc.dark = z, np.ones((S, S), np.float32)
     sc.mask = np.zeros((S, S), np.uint8)
     if p.defect_type: _stamp(sc, gd, u, v, half, ui)
     z = sc.z
-    # albedo: colour by distance from the toe (bead metal, heat-tint bands, plate) x texture x defect darkening
+    # albedo: colour by distance from the toe (bead metal, heat-tint bands, plate) x texture x defect darkening,
+    # lit by the shading of the height map, with ring-light fall-off towards the corners
     lut, lo, step = _colour_lut(p, g)
-    ti = np.clip(((av - half - lo)*(1/step)).astype(np.int32), 0, len(lut) - 1)
+    ti = np.clip(((av - half - lo)*(1/step)).astype(np.intp), 0, lut.shape[1] - 1)
     mod = (1 + p.grind_amp*streak + 0.04*mott)*(1 - bead) + (1 + 0.06*tex + 0.08*rip)*bead
-    alb = lut[ti]*(mod*sc.dark)[..., None]
-    # shading from the height map: Lambert + two Blinn-Phong lobes + cavity darkening
-    gx = cv2.Sobel(z, cv2.CV_32F, 1, 0, ksize=3)*(1/(8*pp))
-    gy = cv2.Sobel(z, cv2.CV_32F, 0, 1, ksize=3)*(1/(8*pp))
-    inv = 1/np.sqrt(1 + gx*gx + gy*gy)
-    az, el = math.radians(p.light_azimuth_deg), math.radians(p.light_elevation_deg)
-    L = np.array([math.cos(el)*math.cos(az), math.cos(el)*math.sin(az), math.sin(el)], np.float32)
-    H = L + np.array([0, 0, 1], np.float32); H /= np.linalg.norm(H)
-    diff = np.maximum((L[2] - gx*L[0] - gy*L[1])*inv, 0)
-    ndh = np.maximum((H[2] - gx*H[0] - gy*H[1])*inv, 0)
-    s4 = ndh*ndh; s4 *= s4; s32 = s4*s4; s32 *= s32; s32 *= s32
-    cav = np.clip(1 - 1.6*(cv2.GaussianBlur(z, (0, 0), 2.5) - z), 0.12, 1)
-    ks = (0.10 + 0.25*bead)*(0.4*s4 + 1.6*s32)*cav*sc.dark
-    img = alb*((0.28 + 0.85*diff)*cav)[..., None] + ks[..., None]
-    img *= np.array(p.white_balance, np.float32)*p.exposure
-    img *= (1 - p.vignetting*_r2(S))[..., None]          # ring-light fall-off towards the corners
-    if p.blur_sigma_px >= 0.3: img = cv2.GaussianBlur(img, (0, 0), p.blur_sigma_px)
-    img = cv2.pow(np.maximum(img, 0), 1/2.2)
-    img *= 255
-    if p.noise_sigma > 0: img += g.standard_normal((S, S, 3), dtype=np.float32)*p.noise_sigma
-    rgb = np.clip(img, 0, 255, out=img).astype(np.uint8)
+    diff, s4, s32, cav = _shading(z, pp, p)
+    vig = 1 - p.vignetting*_r2(S)
+    cdv = cav*sc.dark*vig
+    light = mod*cdv*(0.28 + 0.85*diff)
+    spec = (0.10 + 0.25*bead)*(0.4*s4 + 1.6*s32)*cdv
+    rgb = _camera(p, [lut[c].take(ti)*light + spec for c in range(3)], g)
     # ground truth of the bead along the seam: 32 stations over its visible part
     us = np.linspace(sc.u_lo, sc.u_hi, 32, dtype=np.float32)
     xs, ys = sc.to_px(us, np.zeros_like(us))
@@ -488,13 +656,11 @@ def render_weld(p: WeldParams) -> WeldRender:
                       instances=_instances(sc, rgb), profile=profile, params=p)
 
 # %% ../nbs/10_render.ipynb #11266309
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-
 def defect_visibility(r: WeldRender) -> list:
     "Per instance: mean absolute luminance change (grey levels) the defect causes inside its mask, vs the same scene without it."
     if not r.params.defect_type: return []
     clean = render_weld(replace(r.params, defect_type='', severity=0))   # same seed: same scene, noise and all
-    d = np.abs((r.rgb.astype(np.float32) - clean.rgb.astype(np.float32)) @ _LUMA)
+    d = np.abs(luminance(r.rgb) - luminance(clean.rgb))
     out = []
     for b in r.instances:
         x0, y0, x1, y1 = b['bbox']

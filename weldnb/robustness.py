@@ -12,49 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from .core import LABELS, data_dir, models_dir, read_image, read_metadata, rng
+from .infer.spec import InputSpec
+from .metrics import macro_f1
 
 # %% auto #0
-__all__ = ['VARIANT_NOTEBOOKS', 'ROTATE_LEVELS', 'EXTRA_TRAIN_COLUMNS', 'corruption_levels', 'load_variant_set',
-           'select_test_parents', 'pd_unique', 'macro_f1_present', 'group_metrics', 'corruption_errors',
-           'load_inputs_sizes', 'predict_labels', 'trained_model', 'finetune_weld_model', 'extra_train_spec']
-
-# %% ../nbs/21_robustness.ipynb #8a95464f
-VARIANT_NOTEBOOKS = dict(flash='13_variants_flash', rotated='14_variants_rotated', drifted='15_variants_drifted',
-                         occluded='16_variants_occlusion_noise', noise='16_variants_occlusion_noise')
-ROTATE_LEVELS = {15: 1, 30: 2, 90: 3}
-
-def corruption_levels(df, kind: str, flash_levels: int = 3):
-    "Copy of variant metadata `df` of set `kind` with columns `corruption`, `level` (0 = unchanged copy) and `value`."
-    df = df.copy()
-    if kind == 'flash':
-        v = df['flash_intensity'].astype(float)
-        lev = np.clip(np.floor((v - 0.5) / 0.5 * flash_levels).astype(int) + 1, 1, flash_levels)
-        df['corruption'], df['level'], df['value'] = 'flash', np.where(df['ood'] == 'flash', lev, 0), v
-    elif kind == 'rotated':
-        a = df['rotate_angle'].astype(int)
-        df['corruption'] = np.where(df['rotate_mode'] == 'none', 'rotate', 'rotate_' + df['rotate_mode'].astype(str))
-        df['level'] = [0 if m == 'none' else ROTATE_LEVELS.get(abs(x), -1) for m, x in zip(df['rotate_mode'], a)]
-        df['value'] = a.abs()
-    elif kind == 'drifted':
-        df['corruption'], df['level'], df['value'] = df['drift_type'], df['drift_level'].astype(int), df['drift_value'].astype(float).abs()
-    elif kind == 'occluded':
-        df['corruption'], df['level'], df['value'] = df['occluder'], df['occ_severity'].astype(int), df['occ_severity'].astype(float)
-    elif kind == 'noise':
-        df['corruption'], df['level'], df['value'] = df['noise_type'], df['noise_severity'].astype(int), df['noise_value'].astype(float)
-    else: raise ValueError(f'unknown variant set {kind!r}; known: {sorted(VARIANT_NOTEBOOKS)}')
-    if (df['level'] < 0).any():
-        raise ValueError(f'{kind}: no level for {df.loc[df.level < 0, "id"].tolist()[:3]} (angles outside {sorted(ROTATE_LEVELS)})')
-    df['set'] = kind
-    return df
-
-def load_variant_set(kind: str, root: Path | None = None, flash_levels: int = 3):
-    "Metadata of variant set `kind` (under `data_dir()` unless `root`) with corruption/level/value; clear error when absent."
-    root = Path(root) if root is not None else data_dir()/kind
-    if not (root/'metadata.csv').is_file():
-        raise FileNotFoundError(f'{root}: no variant set here; run nbs/{VARIANT_NOTEBOOKS.get(kind, "1x_variants")}.ipynb first at the same scale')
-    df = corruption_levels(read_metadata(root), kind, flash_levels)
-    df['root'] = str(root)
-    return df
+__all__ = ['select_test_parents', 'pd_unique', 'group_metrics', 'corruption_errors', 'load_inputs_specs', 'predict_labels',
+           'finetune_weld_model']
 
 # %% ../nbs/21_robustness.ipynb #e00a1e08
 def select_test_parents(df, max_parents: int | None, seed: int = 0, split: str = 'test', key: str = ''):
@@ -78,13 +41,6 @@ def pd_unique(pairs: list) -> list:
     return list(dict.fromkeys(pairs))
 
 # %% ../nbs/21_robustness.ipynb #399a384f
-def macro_f1_present(y_true, y_pred, classes=LABELS) -> float:
-    "Macro-F1 over the classes that occur in `y_true` (class indices into `classes`)."
-    from weldnb.train import classification_metrics
-    m = classification_metrics(y_true, y_pred, classes)
-    present = [c for c in classes if m['per_class'][c]['support'] > 0]
-    return float(np.mean([m['per_class'][c]['f1'] for c in present])) if present else float('nan')
-
 def group_metrics(df, pred, by=('set', 'corruption', 'level'), classes=LABELS):
     "One row per group of `df` (label column = truth): n, macro-F1 over present classes, KO recall (NaN without KO), mean value."
     import pandas as pd
@@ -93,7 +49,7 @@ def group_metrics(df, pred, by=('set', 'corruption', 'level'), classes=LABELS):
     rows = []
     for k, g in d.groupby(list(by), sort=True):
         ko = g['_y'] == ci['KO']
-        rows.append(dict(zip(by, k if isinstance(k, tuple) else (k,)), n=len(g), f1=macro_f1_present(g['_y'], g['_p'], classes),
+        rows.append(dict(zip(by, k if isinstance(k, tuple) else (k,)), n=len(g), f1=macro_f1(g['_y'].to_numpy(), g['_p'].to_numpy(), classes),
                          ko_recall=float((g.loc[ko, '_p'] == ci['KO']).mean()) if ko.any() else float('nan'),
                          n_ko=int(ko.sum()), value=float(g['value'].mean()) if 'value' in g else float('nan')))
     return pd.DataFrame(rows)
@@ -112,49 +68,39 @@ def corruption_errors(gm, model: str, baseline: str, metric: str = 'f1') -> tupl
     return ce, (float(np.mean(vals)) if vals else float('nan'))
 
 # %% ../nbs/21_robustness.ipynb #b8c95195
-def load_inputs_sizes(table, sizes, in_channels: int = 3) -> dict:
-    "`{size: inputs}` of the rows of `table` (columns root, id), each image read once; inputs as `weldnb.train.load_inputs`."
-    import cv2
+def load_inputs_specs(table, specs: dict) -> dict:
+    "`{name: inputs}` of the rows of `table` (columns root, id) prepared by each `InputSpec` of `specs`, each image read once."
     from weldnb.core import progress, read_depth
-    sizes = sorted(set(int(s) for s in sizes))
-    rgb = {s: [] for s in sizes}; dep = {s: [] for s in sizes}
+    out = {n: {'rgb': [], 'depth': []} for n in specs}
+    need_depth = any(s.has_depth for s in specs.values())
     for r in progress(list(table[['root', 'id']].itertuples(index=False)), desc='loading images'):
         root = Path(r.root)
         im = read_image(root/'images'/f'{r.id}.png')
         if im.ndim != 3: raise ValueError(f'{root}/images/{r.id}.png: expected an RGB image, got shape {im.shape}')
-        d = read_depth(root/'depth'/f'{r.id}.npy') if in_channels == 4 else None
-        for s in sizes:
-            rgb[s].append(im if im.shape[:2] == (s, s) else cv2.resize(im, (s, s), interpolation=cv2.INTER_AREA))
-            if d is not None: dep[s].append(d if d.shape == (s, s) else cv2.resize(d, (s, s), interpolation=cv2.INTER_AREA))
-    return {s: {'rgb': np.stack(rgb[s]), 'depth': np.stack(dep[s]) if in_channels == 4 else None} for s in sizes}
+        d = read_depth(root/'depth'/f'{r.id}.npy') if need_depth else None
+        for n, s in specs.items():
+            rgb, dep, _ = s.prepare(im, d if s.has_depth else None, name=f'{root}/images/{r.id}.png')
+            out[n]['rgb'].append(rgb); out[n]['depth'].append(dep)
+    return {n: {'rgb': np.stack(v['rgb']), 'depth': np.stack(v['depth']) if specs[n].has_depth else None} for n, v in out.items()}
 
 def predict_labels(model, desc: dict, inputs: dict, bs: int = 64) -> np.ndarray:
     "Predicted class index (main head) of every sample of `inputs`."
-    from weldnb.train import predict_logits
+    from weldnb.train.learner import predict_logits
     return predict_logits(model, desc, inputs, bs=bs)[:, :desc['head_sizes'][0]].argmax(1)
 
-def trained_model(name: str, root: Path | None = None, all_heads: bool = False) -> tuple:
-    "`(model, desc)` of `models/trained/<name>/`, with an error naming notebook 20 when it is not there."
-    from weldnb.train import load_model
-    p = Path(root or models_dir()/'trained')/name
-    if not (p/'model.json').is_file():
-        have = sorted(q.name for q in p.parent.iterdir() if (q/'model.json').is_file()) if p.parent.is_dir() else []
-        raise FileNotFoundError(f'{p}: no trained model {name!r} (have: {have or "none"}); run nbs/20_train.ipynb first '
-                                f'at the same scale (it writes models/trained/edgenet_rgb and resnet50_rgb)')
-    return load_model(p, all_heads=all_heads)
-
-# %% ../nbs/21_robustness.ipynb #86384a87
+# %% ../nbs/21_robustness.ipynb #ff444964
 def finetune_weld_model(model, desc: dict, inputs: dict, targets: np.ndarray, fit_idx, valid_idx,
                         epochs: int = 2, lr: float = 1e-3, bs: int = 32, bn_batches: int | None = 8, seed: int = 0):
     "Continue training `model` (all heads) with fastai one-cycle on rows `fit_idx` of in-memory `inputs`; BN stats recomputed; returns seconds."
     from fastai.vision.all import Learner, Adam, ProgressCallback
     from weldnb.core import seed_everything
-    from weldnb.train import weld_dataloaders, WeldLoss, class_weights, recompute_bn_stats, clean_batches
-    import torch
+    from weldnb.train.learner import weld_dataloaders, recompute_bn_stats, clean_batches
+    from weldnb.train.loss import WeldLoss, class_weights
+    from weldnb.train.data import model_spec
     t0 = time.time(); seed_everything(seed)
-    cfg = desc.get('config', {})
+    cfg, spec = desc.get('config', {}), model_spec(desc)
     model.main_only = False
-    dls = weld_dataloaders(inputs, targets, fit_idx, valid_idx, desc['mean'], desc['std'], bs=bs,
+    dls = weld_dataloaders(inputs, targets, fit_idx, valid_idx, spec, bs=bs,
                            max_light=cfg.get('max_light', 0.1), max_shift=cfg.get('max_shift', 0.05), seed=seed)
     n0 = desc['head_sizes'][0]
     loss = WeldLoss(tuple(desc['head_sizes']), class_weights(targets[np.asarray(fit_idx), 0], n0, cfg.get('class_weight_power', 0.5)),
@@ -162,17 +108,6 @@ def finetune_weld_model(model, desc: dict, inputs: dict, targets: np.ndarray, fi
     learn = Learner(dls, model, loss_func=loss, opt_func=Adam, wd=cfg.get('wd', 0.01))
     learn.remove_cb(ProgressCallback)
     learn.fit_one_cycle(epochs, lr)
-    recompute_bn_stats(model, clean_batches(inputs, fit_idx, desc['mean'], desc['std'], bs, bn_batches, seed))
+    recompute_bn_stats(model, clean_batches(inputs, fit_idx, spec, bs, bn_batches, seed))
     model.eval(); model.main_only = True
     return time.time() - t0
-
-# %% ../nbs/21_robustness.ipynb #49798dfb
-EXTRA_TRAIN_COLUMNS = dict(noise='noise_type', drifted='drift_type', occluded='occluder', rotated='rotate_mode', flash='ood')
-
-def extra_train_spec(pairs) -> tuple:
-    "`TrainConfig.extra_train` entries `(set, column, value)` selecting the (variant set, corruption) `pairs`."
-    out = []
-    for s, c in pairs:
-        if s not in EXTRA_TRAIN_COLUMNS: raise ValueError(f'no extra_train column for variant set {s!r}; known: {sorted(EXTRA_TRAIN_COLUMNS)}')
-        out.append((s, EXTRA_TRAIN_COLUMNS[s], c.removeprefix('rotate_') if s == 'rotated' else c))
-    return tuple(out)

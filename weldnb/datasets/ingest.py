@@ -17,8 +17,8 @@ from .. import __version__
 from ..core import (SampleMeta, DatasetWriter, assign_splits, sha256_file, data_dir)
 
 # %% auto #0
-__all__ = ['BOARD_LABELS', 'IMAGE_EXTS', 'LIMITS', 'UnsafeArchiveError', 'member_problem', 'read_board_export', 'parse_sample',
-           'group_samples', 'ingest_board_export', 'make_board_export']
+__all__ = ['BOARD_LABELS', 'IMAGE_EXTS', 'LIMITS', 'ROLE_ENDINGS', 'UnsafeArchiveError', 'member_problem', 'read_board_export',
+           'parse_sample', 'group_samples', 'ingest_board_export', 'make_board_export']
 
 # %% ../../nbs/12b_ingest_board.ipynb #06dadc90
 BOARD_LABELS = {'good': ('OK', ''), 'porosity': ('KO', 'porosity'), 'spatter': ('KO', 'spatter'),
@@ -89,15 +89,16 @@ def _decode_image(b: bytes):
 def _load_npy(b: bytes):
     return np.load(io.BytesIO(b), allow_pickle=False)
 
+def _capture(meta: dict): return meta.get('capture', meta.get('camera', {}))   # the collection API (70) writes `camera`
+
 def parse_sample(stem: str, members: dict) -> tuple:
     "(sample dict, []) for a valid sample, or (None, [(member, reason), ...]) naming what is wrong."
     errs = []
-    imgs = [k for k in members if k.lower().endswith(IMAGE_EXTS)]
-    need = {'image': imgs[0] if len(imgs) == 1 else None, 'depth': f'{stem}.npy' if f'{stem}.npy' in members else None,
-            'metadata': f'{stem}.json' if f'{stem}.json' in members else None}
-    if len(imgs) > 1: errs.append((imgs[1], 'second image for the same sample'))
-    for k, v in need.items():
-        if v is None and not (k == 'image' and len(imgs) > 1): errs.append((stem, f'missing {k} file'))
+    found = {k: [m for m in members if m.lower().endswith(ext)] for k, ext in (('image', IMAGE_EXTS), ('depth', '.npy'), ('metadata', '.json'))}
+    need = {k: v[0] if len(v) == 1 else None for k, v in found.items()}
+    for k, v in found.items():
+        if len(v) > 1: errs.append((v[1], f'second {k} file for the same sample'))
+        elif not v: errs.append((stem, f'missing {k} file'))
     img = depth = meta = None
     if need['image']:
         img = _decode_image(members[need['image']])
@@ -121,9 +122,11 @@ def parse_sample(stem: str, members: dict) -> tuple:
                 errs.append((need['metadata'], f"unknown label {meta.get('label')!r}; expected one of {list(BOARD_LABELS)}"))
             try: datetime.fromisoformat(str(meta.get('timestamp', '')).replace('Z', '+00:00'))
             except ValueError: errs.append((need['metadata'], f"missing or invalid timestamp {meta.get('timestamp')!r}"))
-            if not isinstance(meta.get('capture', {}), dict): errs.append((need['metadata'], 'capture settings must be a JSON object'))
+            if not isinstance(_capture(meta), dict): errs.append((need['metadata'], 'capture settings must be a JSON object'))
     if errs: return None, errs
     return dict(stem=stem, image=img, depth=depth.astype(np.float32), meta=meta, members=sorted(members)), []
+
+ROLE_ENDINGS = {'_rgb': IMAGE_EXTS, '_depth': ('.npy',), '_metadata': ('.json',)}   # <frame_id>_rgb.png ... (notebook 70)
 
 def group_samples(files: dict) -> tuple:
     "({stem: {member: bytes}}, rejected) grouping archive members by their path without extension."
@@ -131,7 +134,9 @@ def group_samples(files: dict) -> tuple:
     for name, b in files.items():
         p = PurePosixPath(name); ext = p.suffix.lower()
         if ext not in IMAGE_EXTS + ('.npy', '.json'): rejected.append((name, f'unexpected file type {ext or "(none)"}')); continue
-        groups.setdefault(str(p.with_suffix('')), {})[f'{p.with_suffix("")}{p.suffix}'] = b
+        stem = str(p.with_suffix(''))
+        role = next((r for r, exts in ROLE_ENDINGS.items() if stem.endswith(r) and ext in exts), '')
+        groups.setdefault(stem[:len(stem) - len(role)], {})[f'{p.with_suffix("")}{p.suffix}'] = b
     return groups, rejected
 
 # %% ../../nbs/12b_ingest_board.ipynb #78cba54a
@@ -165,7 +170,7 @@ def ingest_board_export(archive: Path, name: str = 'board', root: Path | None = 
                        params=dict(archive=archive.name, strict=strict, **limits), seed=seed) as w:
         rows = []
         for s in samples:
-            meta = s['meta']; label, dtype = BOARD_LABELS[meta['label']]; cap = meta.get('capture', {})
+            meta = s['meta']; label, dtype = BOARD_LABELS[meta['label']]; cap = _capture(meta)
             m = SampleMeta(id=_safe_id(s['stem']), label=label, defect_type=dtype, severity=0,
                            camera_id=str(cap.get('camera_id', meta.get('camera_id', ''))), timestamp=str(meta['timestamp']),
                            operator_id=str(meta.get('operator_id', '')), manual_label=meta['label'], source='real', seed='',

@@ -19,7 +19,7 @@ import cv2
 from .. import __version__
 from ..core import (rng, data_dir, SampleMeta, DatasetWriter, write_sample, assign_splits, LABELS)
 from ..render import (DEFECT_TYPES, DEFECT_CLASS, SEVERITIES, WeldParams, WeldRender, sample_params,
-                           render_weld, defect_visibility)
+                           render_weld, defect_visibility, luminance)
 
 # %% auto #0
 __all__ = ['UNKNOWN_RULE', 'UNKNOWN_REASONS', 'CONDITIONS', 'CAMERAS', 'OPERATORS', 'T0', 'quality_measures', 'unknown_reasons',
@@ -30,12 +30,11 @@ __all__ = ['UNKNOWN_RULE', 'UNKNOWN_REASONS', 'CONDITIONS', 'CAMERAS', 'OPERATOR
 UNKNOWN_RULE = dict(min_mean_lum=35.0, max_saturated_share=0.40, max_blur_sigma_px=2.5, min_bead_in_frame=0.5,
                     min_defect_visibility=8.0, min_defect_area_px=6)
 UNKNOWN_REASONS = ('underexposed', 'overexposed', 'out_of_focus', 'bead_out_of_frame', 'defect_below_visibility')
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 def quality_measures(r: WeldRender) -> dict:
     "Measurements the Unknown rule uses: exposure, saturation, blur, bead in frame, best defect visibility."
     small = r.rgb[::2, ::2]
-    lum = small @ _LUMA
+    lum = luminance(small)
     focus = float(cv2.Laplacian(cv2.GaussianBlur(lum, (0, 0), 1.0), cv2.CV_32F).var())
     vis = [(v, b['area_px']) for v, b in zip(defect_visibility(r), r.instances) if b['area_px'] >= UNKNOWN_RULE['min_defect_area_px']]
     best = max(vis, default=(0.0, 0))

@@ -15,7 +15,7 @@ import cv2
 from .. import __version__
 from ..core import (rng, data_dir, SampleMeta, DatasetWriter, write_sample, assign_splits, atomic_write_bytes,
                          atomic_write_json, encode_png, SPLITS)
-from ..render import DEFECT_TYPES, CLASS_NAMES, SEVERITIES, sample_params, render_weld
+from ..render import DEFECT_TYPES, CLASS_NAMES, SEVERITIES, sample_params, render_weld, exact_blur
 from .standard import (CAMERAS, OPERATORS, T0, quality_measures, unknown_reasons, _extra, run_shards,
                                       shard_ranges)
 
@@ -31,7 +31,7 @@ def soft_heatmap(mask: np.ndarray, min_sigma: float = 1.5, max_sigma: float = 8.
     for k in range(1, n):
         comp = (lab == k).astype(np.float32)
         s = float(np.clip(0.25*np.sqrt(stats[k, cv2.CC_STAT_AREA]), min_sigma, max_sigma))
-        h = cv2.GaussianBlur(comp, (0, 0), s)
+        h = exact_blur(comp, s, kernel_bits=12)   # the same bits on every machine (see weldnb.render)
         out = np.maximum(out, h/max(h.max(), 1e-6))
     return out
 

@@ -10,15 +10,17 @@ import json, os, shutil
 from pathlib import Path
 from typing import Callable
 
+from dataclasses import dataclass, field
+
 import numpy as np
-from ..core import (DatasetWriter, SampleMeta, data_dir, read_depth, read_image, read_metadata, rng,
-                         sha256_file, validate_metadata, write_sample)
+from ..core import (DatasetWriter, SampleMeta, atomic_write_bytes, data_dir, encode_png, load_summary, progress,
+                         read_depth, read_image, read_metadata, rng, validate_metadata, write_sample)
 
 # %% auto #0
-__all__ = ['FIXTURE_CLASSES', 'HIDDEN_SHARE', 'as_batch', 'unbatch', 'each', 'check_range', 'make_fixture_parent', 'parent_root',
-           'load_parent', 'parent_hash', 'read_sample', 'select_parents', 'mask_bbox', 'instance_masks',
+__all__ = ['FIXTURE_CLASSES', 'HIDDEN_SHARE', 'as_batch', 'unbatch', 'each', 'check_range', 'check_subset', 'make_fixture_parent',
+           'parent_root', 'load_parent', 'parent_hash', 'read_sample', 'select_parents', 'mask_bbox', 'instance_masks',
            'transform_boxes', 'hidden_shares', 'consistent_label', 'link_or_copy', 'add_variant', 'variant_summary',
-           'overlay', 'variant_grid']
+           'Variant', 'build_variant_set', 'VariantKind', 'variant_parent', 'overlay', 'variant_grid']
 
 # %% ../../nbs/12a_variants_base.ipynb #b5f692c7
 def as_batch(imgs: np.ndarray, colour: bool = True, name: str = 'transform') -> tuple[np.ndarray, bool]:
@@ -50,6 +52,11 @@ def check_range(name: str, value, lo, hi) -> None:
     vals = np.atleast_1d(np.asarray(value, dtype=float))
     if not np.all(np.isfinite(vals)) or vals.min() < lo or vals.max() > hi:
         raise ValueError(f'{name}={value} is outside its documented range [{lo}, {hi}]')
+
+def check_subset(name: str, values, allowed) -> None:
+    "Raise a ValueError naming `name` unless `values` is a non-empty subset of `allowed`."
+    bad = [v for v in values if v not in allowed]
+    if bad or not len(values): raise ValueError(f'{name}={list(values)}: expected a non-empty subset of {list(allowed)}')
 
 # %% ../../nbs/12a_variants_base.ipynb #521cf815
 FIXTURE_CLASSES = {1: 'porosity', 2: 'crack'}
@@ -202,7 +209,7 @@ def add_variant(w: DatasetWriter, parent_dir: Path, prow, vid: str, image: np.nd
                       extra={'parent_label': prow['label'], **(extra or {})}, **{k: prow[k] for k in _PARENT_FIELDS})
     if image is None:                                     # an identical copy: link every file of the parent
         link_or_copy(Path(parent_dir)/'images'/f'{pid}.png', w.tmp/'images'/f'{vid}.png')
-        meta.sha256 = sha256_file(w.tmp/'images'/f'{vid}.png'); row = meta.row()
+        meta.sha256 = prow['sha256']; row = meta.row()      # the same pixels, so the same content hash
     else: row = write_sample(w.tmp, meta, image, depth=depth, mask=mask)
     if mask is None: link_or_copy(Path(parent_dir)/'masks'/f'{pid}.png', w.tmp/'masks'/f'{vid}.png')
     dsrc = Path(parent_dir)/'depth'/f'{pid}.npy'
@@ -218,6 +225,73 @@ def variant_summary(rows: list) -> dict:
         out['n_inconsistent'] += r['label_consistent'] in (False, 'false')
     out['share_inconsistent'] = out['n_inconsistent']/max(len(rows), 1)
     return out
+
+# %% ../../nbs/12a_variants_base.ipynb #d9cb5b03
+@dataclass
+class Variant:
+    "One derived sample as a variant set's `variants_of` yields it."
+    suffix: str                        # appended to the parent's id
+    image: np.ndarray | None           # None: an unchanged copy (every file linked)
+    variant: str                       # the `variant` tag of the row
+    params: dict
+    seed: int
+    mask: np.ndarray | None = None     # None: the parent's mask, linked
+    depth: np.ndarray | None = None    # None: the parent's depth map, linked
+    bboxes: list | None = None
+    label: str | None = None
+    consistent: bool = True
+    extra: dict = field(default_factory=dict)   # extra metadata columns
+    files: dict = field(default_factory=dict)   # {subfolder: uint8 image} written as <subfolder>/<id>.png
+
+def build_variant_set(variants_of, parent: str | Path, out_name: str, n_parents, seed: int, params: dict,
+                      generator: str, out_root: Path | None = None, need_rgb: bool = False, summary=None, check=None) -> dict:
+    "Derive a variant set from `parent`: `variants_of(prow, img, mask, depth)` yields the `Variant`s of each parent."
+    root, df = load_parent(parent, need_rgb=need_rgb)
+    if check is not None: check(root, df)                       # the set's own checks of its parent, before anything is written
+    sel = select_parents(df, n_parents, seed)
+    params = dict(parent=str(root), parent_hash=parent_hash(root), n_parents=n_parents, **params)
+    with DatasetWriter(out_name, root=out_root, generator=generator, version='1', params=params, seed=seed) as w:
+        for _, prow in progress(list(sel.iterrows()), desc=out_name):
+            img, mask, depth = read_sample(root, prow['id'], need_rgb=need_rgb)
+            for v in variants_of(prow, img, mask, depth):
+                vid = f"{prow['id']}{v.suffix}"
+                for sub, a in v.files.items(): atomic_write_bytes(w.tmp/sub/f'{vid}.png', encode_png(a))
+                add_variant(w, root, prow, vid, v.image, v.variant, v.params, v.seed, mask=v.mask, depth=v.depth,
+                            bboxes=v.bboxes, label=v.label, label_consistent=v.consistent, extra=v.extra)
+        w.extra_summary = {'variants': variant_summary(w.rows), 'n_parents': len(sel), **(summary(w.rows) if summary else {})}
+    return load_summary(w.dest)
+
+# %% ../../nbs/12a_variants_base.ipynb #d31545cd
+@dataclass(frozen=True)
+class VariantKind:
+    "A variant set as the rest of the project sees it (declared by its module, collected by the registry)."
+    name: str                     # folder under data/ and registry key
+    notebook: str                 # the notebook that builds it
+    build: object                 # build function: (parent, out_name, n_parents, ..., seed, out_root) -> summary
+    tags: tuple                   # `variant` values of its derived rows ('none' marks unchanged copies)
+    levels: object                # (metadata DataFrame, n_levels) -> (corruption, level, value) arrays
+    train_rows: object            # corruption name -> (metadata column, value) selecting its training rows
+    to_parent: object = None      # (map HxW, variant_params) -> (map in the parent's geometry, valid pixels), or None
+
+# %% ../../nbs/12a_variants_base.ipynb #a6c49b13
+def variant_parent(vroot: Path, vmeta=None) -> tuple:
+    "(parent root, parent metadata indexed by id) of a variant set, refusing a set built from another version of its parent."
+    vroot = Path(vroot)
+    vmeta = read_metadata(vroot) if vmeta is None else vmeta
+    params = load_summary(vroot).get('params', {})
+    proot = Path(params.get('parent', 'standard'))
+    if not (proot/'metadata.csv').is_file(): proot = data_dir()/proot.name
+    if not (proot/'metadata.csv').is_file(): raise FileNotFoundError(f'{proot}: parent dataset of {vroot} not found')
+    pmeta = read_metadata(proot).set_index('id')
+    want, have = params.get('parent_hash'), parent_hash(proot)
+    stale = bool(want) and want != have
+    same = vmeta[vmeta.variant.isin(['none', '']) | vmeta.id.str.endswith('_rot0')]
+    same = same[same.parent_id.isin(pmeta.index)]
+    stale |= bool((same.sha256.to_numpy() != pmeta.loc[same.parent_id, 'sha256'].to_numpy()).any())
+    if stale:
+        raise ValueError(f'{vroot}: built from another version of its parent {proot} (content hash or unchanged copies differ); '
+                         'rebuild the variant set after the parent')
+    return proot, pmeta
 
 # %% ../../nbs/12a_variants_base.ipynb #d8e189ae
 _COLOURS = np.array([[0, 0, 0], [255, 60, 60], [60, 200, 255], [255, 210, 0], [120, 255, 120], [255, 120, 255],

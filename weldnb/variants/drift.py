@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 from ..core import DatasetWriter, derive_seed, load_summary, progress, read_image, rng
-from .base import (parent_hash, as_batch, unbatch, each, check_range, load_parent, read_sample, select_parents, add_variant,
-                                  variant_summary, variant_grid)
+from .base import (parent_hash, as_batch, unbatch, each, check_range, load_parent, read_sample, add_variant,
+                                  Variant, VariantKind, build_variant_set, variant_summary, variant_grid)
 
 # %% auto #0
-__all__ = ['DRIFT_RANGES', 'COLOUR_DRIFTS', 'DRIFTS', 'adjust_brightness', 'white_balance', 'colour_shift', 'gaussian_blur',
-           'downsample', 'jpeg', 'apply_drift', 'drift_value', 'ramp_frac', 'build_drifted_set', 'stream_plan',
-           'build_drift_stream']
+__all__ = ['DRIFT_RANGES', 'COLOUR_DRIFTS', 'DRIFTS', 'KIND', 'adjust_brightness', 'white_balance', 'colour_shift',
+           'gaussian_blur', 'downsample', 'jpeg', 'apply_drift', 'drift_value', 'ramp_frac', 'build_drifted_set',
+           'drift_levels', 'stream_plan', 'build_drift_stream']
 
 # %% ../../nbs/15_variants_drifted.ipynb #a8da56d5
 DRIFT_RANGES = dict(brightness=(-0.5, 0.5), blur=(1, 31), white_balance=(-0.3, 0.3), colour_shift=(-40, 40),
@@ -69,6 +69,7 @@ def colour_shift(imgs: np.ndarray, red: float) -> np.ndarray:
     b, single = as_batch(imgs, name='colour_shift')
     return unbatch(_lut(b, _gain_lut((1.0, 1.0, 1.0), (float(red), 0.0, 0.0))), single)
 
+# %% ../../nbs/15_variants_drifted.ipynb #0f1fa183
 @lru_cache(maxsize=32)
 def _gauss_kernel(ksize: int, sigma: float) -> np.ndarray:
     import cv2
@@ -168,23 +169,25 @@ def build_drifted_set(parent: str | Path = 'standard', out_name: str = 'drifted'
                       seed: int = 15, out_root: Path | None = None) -> dict:
     "Derive the drifted set (every type at every level) from `parent` into `data_dir()/out_name`; returns its summary."
     levels = levels or {k: [v] for k, v in dict(brightness=0.2, blur=5, white_balance=0.1, colour_shift=10, downsample=128, jpeg=70).items()}
-    root, df = load_parent(parent)
-    _check_levels(levels, _parent_is_rgb(root, df), f'{root}')
-    sel = select_parents(df, n_parents, seed)
     mags = {k: sorted({_strength(k, v) for v in vs}) for k, vs in levels.items()}     # +-0.1 share a level, as do +-0.2
     ranks = {k: {v: mags[k].index(_strength(k, v)) + 1 for v in vs} for k, vs in levels.items()}
-    params = dict(parent=str(root), parent_hash=parent_hash(root), n_parents=n_parents, levels=levels)
-    with DatasetWriter(out_name, root=out_root, generator='weldnb.variants.drift', version='1', params=params, seed=seed) as w:
-        for _, prow in progress(list(sel.iterrows()), desc='drift'):
-            pid = prow['id']
-            img, _, _ = read_sample(root, pid)
-            for k, vs in levels.items():
-                for v in vs:
-                    add_variant(w, root, prow, f'{pid}_{k}{v:g}'.replace('-', 'm').replace('.', 'd'), apply_drift(img, k, v), 'drift',
-                                {'type': k, 'value': v}, derive_seed(seed, pid, k, v),
-                                extra=dict(drift_type=k, drift_value=v, drift_level=ranks[k][v], drift_source='synthetic'))
-        w.extra_summary = dict(variants=variant_summary(w.rows), n_parents=len(sel))
-    return load_summary(w.dest)
+    def variants_of(prow, img, mask, depth):
+        for k, vs in levels.items():
+            for v in vs:
+                yield Variant(f'_{k}{v:g}'.replace('-', 'm').replace('.', 'd'), apply_drift(img, k, v), 'drift', {'type': k, 'value': v},
+                              derive_seed(seed, prow['id'], k, v),
+                              extra=dict(drift_type=k, drift_value=v, drift_level=ranks[k][v], drift_source='synthetic'))
+    return build_variant_set(variants_of, parent, out_name, n_parents, seed, dict(levels=levels), 'weldnb.variants.drift',
+                             out_root=out_root, check=lambda root, df: _check_levels(levels, _parent_is_rgb(root, df), f'{root}'))
+
+# %% ../../nbs/15_variants_drifted.ipynb #ba0c1e93
+def drift_levels(df, n_levels: int = 3) -> tuple:
+    "(corruption, level, value) of the drifted set's rows: the drift type, its rank of strength, its magnitude."
+    return (df['drift_type'].to_numpy(object), df['drift_level'].astype(int).to_numpy(),
+            df['drift_value'].astype(float).abs().to_numpy())
+
+KIND = VariantKind(name='drifted', notebook='15_variants_drifted', build=build_drifted_set, tags=('drift',), levels=drift_levels,
+                   train_rows=lambda corruption: ('drift_type', corruption))
 
 # %% ../../nbs/15_variants_drifted.ipynb #14e25981
 def stream_plan(ids: list, streams: list, n_clean: int, length: int, change_point: int, ramp: int, seed: int) -> list:

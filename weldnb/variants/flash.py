@@ -11,14 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from ..core import DatasetWriter, encode_png, atomic_write_bytes, reports_dir, rng, derive_seed, progress
-from .base import (parent_hash, as_batch, unbatch, check_range, load_parent, read_sample, select_parents, add_variant,
+from ..core import reports_dir, rng, derive_seed
+from .base import (as_batch, unbatch, check_range, load_parent, read_sample, Variant, VariantKind, build_variant_set,
                                   transform_boxes, hidden_shares, consistent_label, HIDDEN_SHARE, mask_bbox, variant_summary, variant_grid)
 
 # %% auto #0
-__all__ = ['FLASH_RANGES', 'GLARE_LEVEL', 'SATURATED', 'flare_field', 'apply_flare', 'bloom', 'saturate', 'lens_maps',
+__all__ = ['FLASH_RANGES', 'GLARE_LEVEL', 'SATURATED', 'KIND', 'flare_field', 'apply_flare', 'bloom', 'saturate', 'lens_maps',
            'lens_distort', 'check_flash_params', 'apply_flash', 'glare_region', 'saturated', 'sample_flash_params',
-           'flash_variants', 'build_flash_set']
+           'flash_variants', 'build_flash_set', 'flash_levels', 'lens_to_parent']
 
 # %% ../../nbs/13_variants_flash.ipynb #ac329d02
 FLASH_RANGES = dict(intensity=(0.5, 1.0), n_sources=(1, 5), sigma_frac=(0.02, 0.5), k=(-0.5, 0.5), exposure=(1.0, 2.0),
@@ -151,6 +151,14 @@ def flash_variants(img: np.ndarray, mask: np.ndarray, depth: np.ndarray | None, 
     return out
 
 # %% ../../nbs/13_variants_flash.ipynb #d6b818d0
+def _flash_row_extra(v: dict | None) -> dict:
+    "The flash set's extra columns of one row (`v` None: the in-distribution copy)."
+    if v is None: return dict(ood='ID', flash_xy='[]', flash_intensity=0.0, glare_bbox='[]', hidden_share=0.0, n_hidden=0)
+    src = v['params']['sources']
+    return dict(ood='flash', flash_xy=json.dumps([[round(s[0], 1), round(s[1], 1)] for s in src]),
+                flash_intensity=round(max(s[3] for s in src), 4), glare_bbox=json.dumps(mask_bbox(v['glare']) or []),
+                hidden_share=round(v['hidden'], 4), n_hidden=v['n_hidden'])
+
 def build_flash_set(parent: str | Path = 'standard', out_name: str = 'flash', n_parents=None, n_per_image: int = 3,
                     intensity_range=(0.5, 1.0), distortion_range=(0.05, 0.3), max_sources: int = 3, seed: int = 13,
                     out_root: Path | None = None) -> dict:
@@ -159,29 +167,47 @@ def build_flash_set(parent: str | Path = 'standard', out_name: str = 'flash', n_
     check_range('distortion_range', distortion_range, 0.0, FLASH_RANGES['k'][1])
     check_range('max_sources', max_sources, *FLASH_RANGES['n_sources'])
     check_range('n_per_image', n_per_image, 1, 20)
-    root, df = load_parent(parent)
-    sel = select_parents(df, n_parents, seed)
-    params = dict(parent=str(root), parent_hash=parent_hash(root), n_parents=n_parents, n_per_image=n_per_image, intensity_range=list(intensity_range),
-                  distortion_range=list(distortion_range), max_sources=max_sources, glare_level=GLARE_LEVEL, saturated=SATURATED)
-    with DatasetWriter(out_name, root=out_root, generator='weldnb.variants.flash', version='1', params=params, seed=seed) as w:
-        for _, prow in progress(list(sel.iterrows()), desc='flash'):
-            pid = prow['id']
-            img, mask, depth = read_sample(root, pid)
-            add_variant(w, root, prow, f'{pid}_id', None, 'none', {}, seed, extra=dict(ood='ID', flash_xy='[]', flash_intensity=0.0,
-                        glare_bbox='[]', hidden_share=0.0, n_hidden=0))
-            for v in flash_variants(img, mask, depth, prow['bboxes'], prow['label'], seed, pid, n_per_image,
-                                    intensity_range=intensity_range, distortion_range=distortion_range, max_sources=max_sources):
-                vid = f"{pid}_flash{v['j']}"
-                p = v['params']
-                atomic_write_bytes(w.tmp/'glare'/f'{vid}.png', encode_png(v['glare'].astype(np.uint8)*255))
-                add_variant(w, root, prow, vid, v['image'], 'flash', p, derive_seed(seed, 'flash', pid, v['j']), mask=v['mask'],
-                            depth=v['depth'], bboxes=v['bboxes'], label=v['label'], label_consistent=v['consistent'],
-                            extra=dict(ood='flash', flash_xy=json.dumps([[round(s[0], 1), round(s[1], 1)] for s in p['sources']]),
-                                       flash_intensity=round(max(s[3] for s in p['sources']), 4),
-                                       glare_bbox=json.dumps(mask_bbox(v['glare']) or []), hidden_share=round(v['hidden'], 4),
-                                       n_hidden=v['n_hidden']))
-        flash_rows = [r for r in w.rows if r['variant'] == 'flash']
-        w.extra_summary = dict(variants=variant_summary(flash_rows), n_parents=len(sel), hidden_share_rule=0.5,
-                               ood_counts={'ID': len(sel), 'flash': len(flash_rows)})
-    from weldnb.core import load_summary
-    return load_summary(w.dest)
+    def variants_of(prow, img, mask, depth):
+        pid = prow['id']
+        yield Variant('_id', None, 'none', {}, seed, extra=_flash_row_extra(None))
+        for v in flash_variants(img, mask, depth, prow['bboxes'], prow['label'], seed, pid, n_per_image,
+                                intensity_range=intensity_range, distortion_range=distortion_range, max_sources=max_sources):
+            yield Variant(f"_flash{v['j']}", v['image'], 'flash', v['params'], derive_seed(seed, 'flash', pid, v['j']),
+                          mask=v['mask'], depth=v['depth'], bboxes=v['bboxes'], label=v['label'], consistent=v['consistent'],
+                          extra=_flash_row_extra(v), files={'glare': v['glare'].astype(np.uint8)*255})
+    def summary(rows):
+        fl = [r for r in rows if r['variant'] == 'flash']
+        return dict(variants=variant_summary(fl), hidden_share_rule=0.5, ood_counts={'ID': len(rows) - len(fl), 'flash': len(fl)})
+    params = dict(n_per_image=n_per_image, intensity_range=list(intensity_range), distortion_range=list(distortion_range),
+                  max_sources=max_sources, glare_level=GLARE_LEVEL, saturated=SATURATED)
+    return build_variant_set(variants_of, parent, out_name, n_parents, seed, params, 'weldnb.variants.flash',
+                             out_root=out_root, summary=summary)
+
+# %% ../../nbs/13_variants_flash.ipynb #dec362e1
+def flash_levels(df, n_levels: int = 3) -> tuple:
+    "(corruption, level, value) of the flash set's rows: level = peak intensity in `n_levels` bins, 0 for ID copies."
+    v = df['flash_intensity'].astype(float).to_numpy()
+    lev = np.clip(np.floor((v - 0.5) / 0.5 * n_levels).astype(int) + 1, 1, n_levels)
+    return np.full(len(df), 'flash', object), np.where(df['ood'].to_numpy() == 'flash', lev, 0), v
+
+def lens_to_parent(smap: np.ndarray, params: dict, iters: int = 20) -> tuple:
+    "A map computed on a lens-distorted (flash) variant, in the parent's geometry, and the mask of valid pixels."
+    import cv2
+    k = float(params.get('k', 0.0)); h, w = smap.shape
+    if not k: return np.asarray(smap, np.float32), np.ones((h, w), bool)
+    cx, cy = (w - 1)/2, (h - 1)/2; rn = np.hypot(cx, cy)
+    r0sq = 1.0 if k < 0 else (min(cx, cy)/rn)**2
+    s0 = 1 - k*r0sq
+    ys, xs = np.mgrid[:h, :w].astype(np.float64)
+    dx, dy = (xs - cx)/rn, (ys - cy)/rn
+    rs = np.hypot(dx, dy)                          # radius in the parent (the distortion's source)
+    r = rs.copy()
+    for _ in range(iters): r = rs*s0/(1 - k*r*r)   # solve rs = r (1 - k r^2) / s0 for the variant radius r
+    f = np.divide(r, rs, out=np.ones_like(r), where=rs > 0)
+    mx, my = (cx + dx*f*rn).astype(np.float32), (cy + dy*f*rn).astype(np.float32)
+    out = cv2.remap(np.asarray(smap, np.float32), mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    valid = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
+    return out, valid
+
+KIND = VariantKind(name='flash', notebook='13_variants_flash', build=build_flash_set, tags=('flash',), levels=flash_levels,
+                   train_rows=lambda corruption: ('ood', 'flash'), to_parent=lens_to_parent)

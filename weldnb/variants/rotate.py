@@ -10,12 +10,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from ..core import DatasetWriter, derive_seed, load_summary, progress
-from .base import (parent_hash, as_batch, unbatch, each, check_range, load_parent, read_sample, select_parents, add_variant,
+from ..core import derive_seed
+from .base import (as_batch, unbatch, each, check_range, load_parent, read_sample, Variant, VariantKind, build_variant_set,
                                   instance_masks, mask_bbox, consistent_label, HIDDEN_SHARE, variant_summary, variant_grid)
 
 # %% auto #0
-__all__ = ['ROTATE_RANGE', 'ROTATE_MODES', 'rotation_scale', 'rotation_matrix', 'rotate', 'rotate_sample', 'build_rotated_set']
+__all__ = ['ROTATE_RANGE', 'ROTATE_MODES', 'ROTATE_LEVELS', 'KIND', 'rotation_scale', 'rotation_matrix', 'rotate',
+           'rotate_sample', 'build_rotated_set', 'rotate_levels', 'rotation_to_parent']
 
 # %% ../../nbs/14_variants_rotated.ipynb #4b32d4ef
 ROTATE_RANGE = (-180.0, 180.0)
@@ -84,22 +85,43 @@ def build_rotated_set(parent: str | Path = 'standard', out_name: str = 'rotated'
     for a in angles: check_range('angle', a, *ROTATE_RANGE)
     bad = [m for m in modes if m not in ROTATE_MODES]
     if bad or not modes: raise ValueError(f'modes={list(modes)}: expected a non-empty subset of {ROTATE_MODES}')
-    root, df = load_parent(parent)
-    sel = select_parents(df, n_parents, seed)
-    params = dict(parent=str(root), parent_hash=parent_hash(root), n_parents=n_parents, angles=list(angles), modes=list(modes))
-    with DatasetWriter(out_name, root=out_root, generator='weldnb.variants.rotate', version='1', params=params, seed=seed) as w:
-        for _, prow in progress(list(sel.iterrows()), desc='rotate'):
-            pid = prow['id']
-            img, mask, depth = read_sample(root, pid)
-            for a in angles:
-                if a % 360 == 0:
-                    add_variant(w, root, prow, f'{pid}_rot0', None, 'rotate', dict(angle=0, mode='none'), seed,
-                                extra=dict(rotate_angle=0, rotate_mode='none', lost_share=0.0, n_lost=0)); continue
-                for m in modes:
-                    r = rotate_sample(img, mask, depth, prow['bboxes'], prow['label'], a, m)
-                    add_variant(w, root, prow, f'{pid}_rot{_tag(a)}{m}', r['image'], 'rotate',
-                                dict(angle=a, mode=m, scale=round(rotation_scale(*mask.shape, a, m), 6)), derive_seed(seed, pid, a, m),
-                                mask=r['mask'], depth=r['depth'], bboxes=r['bboxes'], label=r['label'], label_consistent=r['consistent'],
-                                extra=dict(rotate_angle=a, rotate_mode=m, lost_share=round(r['lost'], 4), n_lost=r['n_lost']))
-        w.extra_summary = dict(variants=variant_summary(w.rows), n_parents=len(sel))
-    return load_summary(w.dest)
+    def variants_of(prow, img, mask, depth):
+        pid = prow['id']
+        for a in angles:
+            if a % 360 == 0:
+                yield Variant('_rot0', None, 'rotate', dict(angle=0, mode='none'), seed,
+                              extra=dict(rotate_angle=0, rotate_mode='none', lost_share=0.0, n_lost=0)); continue
+            for m in modes:
+                r = rotate_sample(img, mask, depth, prow['bboxes'], prow['label'], a, m)
+                yield Variant(f'_rot{_tag(a)}{m}', r['image'], 'rotate', dict(angle=a, mode=m, scale=round(rotation_scale(*mask.shape, a, m), 6)),
+                              derive_seed(seed, pid, a, m), mask=r['mask'], depth=r['depth'], bboxes=r['bboxes'], label=r['label'],
+                              consistent=r['consistent'], extra=dict(rotate_angle=a, rotate_mode=m, lost_share=round(r['lost'], 4), n_lost=r['n_lost']))
+    return build_variant_set(variants_of, parent, out_name, n_parents, seed, dict(angles=list(angles), modes=list(modes)),
+                             'weldnb.variants.rotate', out_root=out_root)
+
+# %% ../../nbs/14_variants_rotated.ipynb #528adec7
+ROTATE_LEVELS = {15: 1, 30: 2, 90: 3}   # |angle| -> level
+
+def rotate_levels(df, n_levels: int = 3) -> tuple:
+    "(corruption, level, value) of the rotated set's rows: `rotate_<mode>`, level from |angle|, value |angle|."
+    mode, a = df['rotate_mode'].astype(str).to_numpy(), df['rotate_angle'].astype(int).abs().to_numpy()
+    corr = np.where(mode == 'none', 'rotate', np.char.add('rotate_', mode.astype(str))).astype(object)
+    lev = np.array([0 if m == 'none' else ROTATE_LEVELS.get(int(x), -1) for m, x in zip(mode, a)])
+    if (lev < 0).any():
+        raise ValueError(f'rotated: no level for {df["id"].to_numpy()[lev < 0][:3].tolist()} (angles outside {sorted(ROTATE_LEVELS)})')
+    return corr, lev, a.astype(float)
+
+def rotation_to_parent(smap: np.ndarray, params: dict) -> tuple:
+    "A map computed on a rotated variant, in the parent's geometry, and the mask of valid pixels."
+    import cv2
+    angle, mode = float(params.get('angle', 0)), params.get('mode', 'none')
+    h, w = smap.shape
+    if mode == 'none' or angle % 360 == 0: return np.asarray(smap, np.float32), np.ones((h, w), bool)
+    M = rotation_matrix(h, w, angle, mode)
+    f = dict(flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    out = cv2.warpAffine(np.asarray(smap, np.float32), M, (w, h), **f)
+    valid = cv2.warpAffine(np.ones((h, w), np.float32), M, (w, h), **f) > 0.999
+    return out, valid
+
+KIND = VariantKind(name='rotated', notebook='14_variants_rotated', build=build_rotated_set, tags=('rotate',), levels=rotate_levels,
+                   train_rows=lambda corruption: ('rotate_mode', corruption.removeprefix('rotate_')), to_parent=rotation_to_parent)
