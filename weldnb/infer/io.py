@@ -21,7 +21,7 @@ __all__ = ['MAX_PIXELS', 'MAX_FILE_BYTES', 'InputError', 'sha256_file', 'ImageHe
 class InputError(ValueError):
     "An input image or depth map that cannot be used; the message names the file and what is wrong."
 
-# %% ../../nbs/05_io.ipynb #6c59f09f
+# %% ../../nbs/05_io.ipynb #865edf6e
 MAX_PIXELS = 1 << 25          # pixels of one image or depth map (33.5 M, e.g. 8192 x 4096); checked from the header
 MAX_FILE_BYTES = 256 << 20    # bytes of one image or depth file
 
@@ -33,7 +33,7 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
 
-# %% ../../nbs/05_io.ipynb #66257733
+# %% ../../nbs/05_io.ipynb #74cb67b3
 @dataclass(frozen=True)
 class ImageHeader:
     "What an image file declares, read without decoding it."
@@ -76,7 +76,7 @@ def _exif_orientation(b, at: int = 0) -> int:
     except (ValueError, EOFError): return 1
     return int(v) if 1 <= v <= 8 else 1
 
-# %% ../../nbs/05_io.ipynb #56101386
+# %% ../../nbs/05_io.ipynb #39468423
 _PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}   # colour type: bit depths
 
 def _png_header(b, name: str) -> ImageHeader:
@@ -185,7 +185,7 @@ def _flags(h: ImageHeader, gray: bool) -> int:
     if h.format == 'jpeg' and h.channels > 1: return cv2.IMREAD_COLOR | keep   # CMYK and YCCK become BGR
     return cv2.IMREAD_UNCHANGED
 
-# %% ../../nbs/05_io.ipynb #6969a8ae
+# %% ../../nbs/05_io.ipynb #510a16d2
 def decode_image(buf: bytes | np.ndarray, name: str = 'image', gray: bool = False,
                  max_pixels: int = MAX_PIXELS,   # refused above this many pixels, before decoding
                  orient_exif: bool = True        # apply the EXIF orientation
@@ -209,20 +209,23 @@ def decode_image(buf: bytes | np.ndarray, name: str = 'image', gray: bool = Fals
 
 def read_image(path: Path, gray: bool = False,
                max_pixels: int = MAX_PIXELS,        # see `decode_image`
-               max_bytes: int = MAX_FILE_BYTES      # refused above this file size, before reading it
+               max_bytes: int = MAX_FILE_BYTES,     # refused above this file size, before reading it
+               name: str | None = None              # the name errors give (default: the path)
                ) -> np.ndarray:
     "Read an image file as RGB uint8 (or single channel); `FileNotFoundError` if missing, `InputError` naming it if unusable."
-    path = Path(path)
-    return decode_image(_read_bytes(path, max_bytes, 'image'), str(path), gray, max_pixels)
+    path = Path(path); name = name or str(path)
+    _file_size(path, max_bytes, 'image', name)
+    try: b = path.read_bytes()
+    except OSError as e: raise InputError(f'{name}: cannot be read ({e.strerror})') from None
+    return decode_image(b, name, gray, max_pixels)
 
-def _read_bytes(path: Path, max_bytes: int, what: str) -> bytes:
-    "The bytes of the regular file `path`, refused past `max_bytes` before reading."
-    if not path.exists(): raise FileNotFoundError(f'{path}: no such {what} file')
-    if not path.is_file(): raise InputError(f'{path}: not a regular file')
+def _file_size(path: Path, max_bytes: int, what: str, name: str) -> int:
+    "The size of the regular file `path`; refused past `max_bytes`."
+    if not path.exists(): raise FileNotFoundError(f'{name}: no such {what} file')
+    if not path.is_file(): raise InputError(f'{name}: not a regular file')
     n = path.stat().st_size
-    if n > max_bytes: raise InputError(f'{path}: file of {n:,} bytes is over the limit of {max_bytes:,} bytes')
-    try: return path.read_bytes()
-    except OSError as e: raise InputError(f'{path}: cannot be read ({e.strerror})') from None
+    if n > max_bytes: raise InputError(f'{name}: file of {n:,} bytes is over the limit of {max_bytes:,} bytes')
+    return n
 
 # %% ../../nbs/05_io.ipynb #6d6f027c
 def encode_npy(arr: np.ndarray) -> bytes:
@@ -247,9 +250,9 @@ def check_depth_map(depth, name: str = 'depth', shape: tuple | None = None,
     if bad: raise InputError(f'{name}: {bad} of {d.size} depth values are NaN or infinite')
     return d
 
-# %% ../../nbs/05_io.ipynb #3689dd54
+# %% ../../nbs/05_io.ipynb #4e90ff45
 def npy_header(buf: bytes, name: str = 'depth') -> tuple:
-    "(shape, dtype, fortran order, data offset) of `.npy` bytes, read from the header alone; `InputError` if it is not one."
+    "(shape, dtype, fortran order, data offset) of `.npy` bytes (the first 128 KiB suffice), read from the header alone."
     fmt = np.lib.format
     f = io.BytesIO(buf[:1 << 17])
     try:
@@ -259,22 +262,33 @@ def npy_header(buf: bytes, name: str = 'depth') -> tuple:
     except Exception as e: raise InputError(f'{name}: not a readable .npy file ({e})') from None
     return tuple(int(s) for s in shape), dtype, bool(fortran), f.tell()
 
-def decode_depth(buf: bytes, name: str = 'depth', shape: tuple | None = None, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    "`.npy` bytes as a checked float32 HxW depth map (see `check_depth_map`); never unpickles."
-    b = buf if isinstance(buf, bytes) else bytes(buf)
-    dims, dtype, fortran, off = npy_header(b, name)
+def _npy_values(dims: tuple, dtype: np.dtype, n_data: int, name: str, max_pixels: int) -> int:
+    "The number of values of a `.npy` depth map declared as `dims` `dtype` with `n_data` bytes of data; `InputError` if it cannot be one."
     if dtype.hasobject or dtype.kind not in 'fiu' or dtype.shape:
         raise InputError(f'{name}: depth must be numeric, got dtype {dtype}' + (' (objects would need pickle)' if dtype.hasobject else ''))
     if len(dims) not in (2, 3) or (len(dims) == 3 and dims[2] != 1):
         raise InputError(f'{name}: depth must be a 2-D HxW height map in mm, got shape {dims}')
     n = int(np.prod(dims, dtype=object))
     if n > max_pixels: raise InputError(f'{name}: depth map of {n:,} values is over the limit of {max_pixels:,}')
-    if len(b) - off != n*dtype.itemsize:
-        raise InputError(f'{name}: .npy data of {len(b) - off} bytes, its header declares {dims} {dtype} ({n*dtype.itemsize} bytes)')
-    d = np.frombuffer(b, dtype, n, off).reshape(dims, order='F' if fortran else 'C')
-    return check_depth_map(d, name, shape, max_pixels)
+    if n_data != n*dtype.itemsize:
+        raise InputError(f'{name}: .npy data of {n_data} bytes, its header declares {dims} {dtype} ({n*dtype.itemsize} bytes)')
+    return n
 
-def read_depth(path: Path, shape: tuple | None = None, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
-    "Read a float32 depth map (mm) from `.npy`; `FileNotFoundError` if missing, `InputError` naming it if unusable."
-    path = Path(path)
-    return decode_depth(_read_bytes(path, max_bytes, 'depth'), str(path), shape, max_pixels)
+def decode_depth(buf: bytes, name: str = 'depth', shape: tuple | None = None, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    "`.npy` bytes as a checked float32 HxW depth map (see `check_depth_map`); the header is checked first; never unpickles."
+    b = buf if isinstance(buf, bytes) else bytes(buf)
+    dims, dtype, fortran, off = npy_header(b, name)
+    n = _npy_values(dims, dtype, len(b) - off, name, max_pixels)
+    return check_depth_map(np.frombuffer(b, dtype, n, off).reshape(dims, order='F' if fortran else 'C'), name, shape, max_pixels)
+
+def read_depth(path: Path, shape: tuple | None = None, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_FILE_BYTES,
+               name: str | None = None) -> np.ndarray:
+    "Read a float32 depth map (mm) from `.npy`, header first; `FileNotFoundError` if missing, `InputError` naming it (or `name`) if unusable."
+    path = Path(path); name = name or str(path)
+    size = _file_size(path, max_bytes, 'depth', name)
+    with open(path, 'rb') as f:
+        dims, dtype, fortran, off = npy_header(f.read(1 << 17), name)
+        n = _npy_values(dims, dtype, size - off, name, max_pixels)
+        f.seek(off); d = np.fromfile(f, dtype, n)
+    if d.size != n: raise InputError(f'{name}: .npy file changed while it was read')
+    return check_depth_map(d.reshape(dims, order='F' if fortran else 'C'), name, shape, max_pixels)
