@@ -198,7 +198,7 @@ def ingest_board_export(archive: Path, name: str = 'board', root: Path | None = 
         groups, rejected = group_samples(files)
         ids = [_safe_id(s) for s in groups]
         clash = {s for s, i in zip(groups, ids) if ids.count(i) > 1}
-        rejected += [(min(groups[s]), f'id {_safe_id(s)} clashes with another sample') for s in clash]
+        rejected += [(s, f'id {_safe_id(s)} clashes with another sample') for s in clash]
         with DatasetWriter(name, root=root, generator='weldnb.datasets.ingest', version=__version__,
                            params=dict(archive=archive.name, strict=strict, **limits), seed=seed) as w:
             rows = []
