@@ -185,7 +185,7 @@ def _flags(h: ImageHeader, gray: bool) -> int:
     if h.format == 'jpeg' and h.channels > 1: return cv2.IMREAD_COLOR | keep   # CMYK and YCCK become BGR
     return cv2.IMREAD_UNCHANGED
 
-# %% ../../nbs/05_io.ipynb #510a16d2
+# %% ../../nbs/05_io.ipynb #28b377c2
 def decode_image(buf: bytes | np.ndarray, name: str = 'image', gray: bool = False,
                  max_pixels: int = MAX_PIXELS,   # refused above this many pixels, before decoding
                  orient_exif: bool = True        # apply the EXIF orientation
@@ -199,12 +199,14 @@ def decode_image(buf: bytes | np.ndarray, name: str = 'image', gray: bool = Fals
     try: img = cv2.imdecode(np.frombuffer(b, np.uint8), _flags(h, gray))
     except cv2.error as e: raise InputError(f'{name}: OpenCV cannot decode it ({str(e).strip().splitlines()[-1]})') from None
     if img is None: raise InputError(f'{name}: not a decodable image (corrupt or truncated)')
-    if img.shape[:2] != h.shape:
+    turned = h.format == 'tiff' and h.orientation > 1   # OpenCV's TIFF reader applies the orientation itself
+    if img.shape[:2] != (h.shape[::-1] if turned and h.orientation >= 5 else h.shape):
         raise InputError(f'{name}: decoded to {img.shape[1]}x{img.shape[0]} pixels, its header declares {h.width}x{h.height}')
     img = _to_uint8(img, h.bit_depth, name)
     if img.ndim == 3:
         c = img.shape[2]
         img = img[..., 0] if c <= 2 else cv2.cvtColor(img, cv2.COLOR_BGR2RGB if c == 3 else cv2.COLOR_BGRA2RGB)
+    if turned: return np.ascontiguousarray(img) if orient_exif else apply_orientation(img, {6: 8, 8: 6}.get(h.orientation, h.orientation))
     return apply_orientation(img, h.orientation) if orient_exif else np.ascontiguousarray(img)
 
 def read_image(path: Path, gray: bool = False,
