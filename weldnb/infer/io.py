@@ -185,17 +185,17 @@ def _flags(h: ImageHeader, gray: bool) -> int:
     if h.format == 'jpeg' and h.channels > 1: return cv2.IMREAD_COLOR | keep   # CMYK and YCCK become BGR
     return cv2.IMREAD_UNCHANGED
 
-# %% ../../nbs/05_io.ipynb #28b377c2
+# %% ../../nbs/05_io.ipynb #5f7ea455
 def decode_image(buf: bytes | np.ndarray, name: str = 'image', gray: bool = False,
                  max_pixels: int = MAX_PIXELS,   # refused above this many pixels, before decoding
                  orient_exif: bool = True        # apply the EXIF orientation
                  ) -> np.ndarray:
     "Encoded image bytes as RGB uint8 (HxW for a grayscale file, or always with `gray`); `InputError` naming `name` otherwise."
-    import cv2
     b = buf if isinstance(buf, bytes) else np.asarray(buf, np.uint8).tobytes() if isinstance(buf, np.ndarray) else bytes(buf)
     h = image_header(b, name)
     if h.pixels > max_pixels:
         raise InputError(f'{name}: {h.width}x{h.height} pixels ({h.pixels:,}) is over the limit of {max_pixels:,}; refused before decoding')
+    import cv2                                          # only now: a refusal costs no OpenCV import
     try: img = cv2.imdecode(np.frombuffer(b, np.uint8), _flags(h, gray))
     except cv2.error as e: raise InputError(f'{name}: OpenCV cannot decode it ({str(e).strip().splitlines()[-1]})') from None
     if img is None: raise InputError(f'{name}: not a decodable image (corrupt or truncated)')
