@@ -98,7 +98,7 @@ def read_board_export(path: Path, spool: Path | None = None,   # folder for the 
                 else:
                     files[key] = Path(spool)/f'{n:06d}'
                     with open(files[key], 'wb') as out: _copy(src, out, m.size, m.name)
-    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as e:
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError, TypeError, ValueError) as e:   # TypeError: tarfile on a 3-byte gzip
         if isinstance(e, FileNotFoundError): raise
         raise InputError(f'{path}: truncated or corrupt archive ({type(e).__name__}: {e}); nothing was written') from None
     if problems: raise UnsafeArchiveError(path, problems)

@@ -247,7 +247,7 @@ def check_depth_map(depth, name: str = 'depth', shape: tuple | None = None,
     if d.size > max_pixels: raise InputError(f'{name}: depth map of {d.size:,} values is over the limit of {max_pixels:,}')
     if shape is not None and d.shape != tuple(shape[:2]):
         raise InputError(f'{name}: depth is {d.shape[1]}x{d.shape[0]} but the image is {shape[1]}x{shape[0]}; they must be registered pixel to pixel')
-    d = d.astype(np.float32, copy=False)
+    with np.errstate(over='ignore', invalid='ignore'): d = d.astype(np.float32, copy=False)   # past float32: inf, refused below
     bad = int(np.count_nonzero(~np.isfinite(d)))
     if bad: raise InputError(f'{name}: {bad} of {d.size} depth values are NaN or infinite')
     return d
