@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core import (DatasetWriter, SampleMeta, assign_splits, data_dir, load_summary, read_image, read_metadata, rng,
                          shared_datasets_dir, validate_metadata)
-from .public import BadInputError, Problems, Record, Scan, dominant_class, load_record
+from .public import BadInputError, Problems, Record, Scan, check_links, dominant_class, load_record
 from .scanners import LAYOUTS, detect_layout
 
 # %% auto #0
@@ -126,9 +126,7 @@ def _write_records(w: DatasetWriter, recs: list, scan: Scan, problems: Problems,
     strata, groups = [], []
     for rec in recs:
         try: img, mask, boxes = load_record(rec, scan, gray=gray, box_masks=box_masks)
-        except BadInputError as e:
-            file, _, msg = str(e).partition(': ')
-            problems(file, msg); continue
+        except BadInputError as e: problems.add(e); continue
         extra = {k: v for k, v in rec.extra.items() if not k.startswith('_')}
         extra.update(group=rec.group, orig_width=img.shape[1], orig_height=img.shape[0])
         for p in record_samples(rec, img, mask, boxes, **cut):
@@ -170,7 +168,7 @@ def convert_dataset(src: Path, name: str, layout: str | None = None,
     source = source or default_source
     problems = Problems(on_error)
     scan = scanner(src, problems, **scan_opts)
-    recs = subset(scan.records, limit, seed)
+    recs = subset(check_links(scan.records, src, problems, scan.roots), limit, seed)   # links out of src, second paths: skipped
     if not recs: raise BadInputError(f'{src}: no images found for layout {layout!r}')
     params = dict(src=str(src), layout=layout, limit=limit, size=size, tile=tile, stride=stride or tile,
                   min_defect_px=min_defect_px if tile else None, gray=gray, box_masks=box_masks, on_error=on_error, **scan_opts)
@@ -186,12 +184,14 @@ def convert_dataset(src: Path, name: str, layout: str | None = None,
                                mask_source=mask_source, channels=1 if gray else 3,
                                box_convention='[x0, y0, x1, y1, class], 0-based pixel edges, end exclusive',
                                notes=scan.notes, n_dropped=len(problems.dropped), dropped=problems.dropped,
+                               n_skipped=len(problems.skipped), skipped=problems.skipped,
                                seconds=round(time.time() - t0, 2))
     s = load_summary(Path(root or data_dir())/name)
     if verbose:
         print(f'{name}: {s["counts"]["total"]} images from {len(recs)}/{len(scan.records)} {layout} sources in {time.time() - t0:.1f} s; '
-              f'labels {s["counts"]["label"]}; splits {s["counts"]["split"]}; dropped {s["n_dropped"]}')
+              f'labels {s["counts"]["label"]}; splits {s["counts"]["split"]}; dropped {s["n_dropped"]}; skipped {s["n_skipped"]}')
         for d in s['dropped']: print(f'  dropped {d["file"]}: {d["problem"]}')
+        for d in s['skipped']: print(f'  skipped {d["file"]}: {d["reason"]}')
     return s
 
 # %% ../../nbs/17b_public_convert.ipynb #7164b8cb

@@ -6,14 +6,14 @@ Docs: https://weldnb.github.io/weldnb/public_scanners.html.md"""
 
 # %% ../../nbs/17a_public_scanners.ipynb #f26584df
 from __future__ import annotations
-import csv, xml.etree.ElementTree as ET
+import csv, io, math, re, xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 
 from ..core import write_image
 from .public import (BadInputError, Problems, Record, Scan, SOURCE_IMAGE_EXTS, dominant_class, images_in,
-                                    record_id, rle_encode)
+                                    inside, read_text, record_id, rle_encode)
 
 # %% auto #0
 __all__ = ['NEU_CLASSES', 'GDXRAY_FIXTURE_DEFECTS', 'SEVERSTAL_CLASSES', 'DEEPPCB_CLASSES', 'OK_CLASS_NAMES', 'SPLIT_DIRS',
@@ -21,7 +21,8 @@ __all__ = ['NEU_CLASSES', 'GDXRAY_FIXTURE_DEFECTS', 'SEVERSTAL_CLASSES', 'DEEPPC
            'make_neu_fixture', 'gdxray_series_dir', 'read_gdxray_boxes', 'scan_gdxray', 'make_gdxray_fixture',
            'scan_magnetic_tile', 'make_magnetic_tile_fixture', 'scan_mvtec', 'make_mvtec_fixture', 'scan_severstal',
            'make_severstal_fixture', 'scan_deeppcb', 'make_deeppcb_fixture', 'scan_dagm', 'make_dagm_fixture',
-           'scan_yolo', 'make_yolo_fixture', 'scan_image_folder', 'make_image_folder_fixture', 'detect_layout']
+           'yolo_config', 'scan_yolo', 'make_yolo_fixture', 'scan_image_folder', 'make_image_folder_fixture',
+           'detect_layout']
 
 # %% ../../nbs/17a_public_scanners.ipynb #ff12f8ad
 def noise_image(h: int, w: int, seed: int = 0, ch: int = 0) -> np.ndarray:
@@ -135,7 +136,7 @@ def gdxray_series_dir(root: Path) -> Path | None:
 def read_gdxray_boxes(path: Path) -> dict:
     "GDXray `ground_truth.txt` as {image index: [[x0, y0, x1, y1, 'defect'], ...]} in 0-based pixel edges."
     out = {}
-    for n, line in enumerate(Path(path).read_text().splitlines(), 1):
+    for n, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip(): continue
         try: i, x1, x2, y1, y2 = (float(t) for t in line.split())
         except ValueError: raise BadInputError(f'{path} line {n}: expected 5 numbers "i x1 x2 y1 y2", got {line.strip()!r}') from None
@@ -152,6 +153,7 @@ def scan_gdxray(root: Path, problems: Problems) -> Scan:
     except BadInputError as e: problems(gt, str(e).split(': ', 1)[1]); boxes = {}
     recs = []
     for img in sorted((d/'W0001').glob('W0001_*.png')):
+        if not re.fullmatch(r'W0001_\d+', img.stem): problems(img, 'name is not W0001_<number>.png'); continue
         i = int(img.stem.split('_')[1]); m = d/'W0002'/f'W0002_{i:04d}.png'
         if not m.is_file(): problems(img, f'no mask {m.name} in W0002/'); continue
         recs.append(Record(id=img.stem, image=img, label='KO' if boxes.get(i) else 'OK',
@@ -252,18 +254,19 @@ SEVERSTAL_CLASSES = ['defect_1', 'defect_2', 'defect_3', 'defect_4']
 
 def _severstal_rows(root: Path, csv_path: Path, problems: Problems) -> dict:
     "{image name: [(class, run-length string, csv line)], or None for an image dropped for an unknown class}."
-    rows = {}
-    with open(csv_path, newline='') as f:
-        for n, r in enumerate(csv.DictReader(f), 2):
-            if 'ImageId_ClassId' in r: img, _, c = r['ImageId_ClassId'].rpartition('_')
-            else: img, c = r.get('ImageId', ''), r.get('ClassId', '')
-            rle = (r.get('EncodedPixels') or '').strip()
-            if c not in ('1', '2', '3', '4'):
-                problems(f'{csv_path} line {n}', f'unknown class {c!r} for {img} (known: 1-4)'); rows[img] = None; continue   # drop the image
-            if not (root/'train_images'/img).is_file():
-                problems(f'{csv_path} line {n}', f'image {img} is not in train_images/'); continue
-            if rows.get(img, []) is None: continue
-            if rle: rows.setdefault(img, []).append((int(c), rle, n))
+    rows, reader = {}, csv.DictReader(io.StringIO(read_text(csv_path), newline=''), restval='')
+    try: table = list(reader)
+    except csv.Error as e: raise BadInputError(f'{csv_path} line {reader.line_num}: not valid CSV ({e})') from None
+    for n, r in enumerate(table, 2):
+        if 'ImageId_ClassId' in r: img, _, c = str(r['ImageId_ClassId']).rpartition('_')
+        else: img, c = str(r.get('ImageId', '')), str(r.get('ClassId', ''))
+        rle = str(r.get('EncodedPixels') or '').strip()
+        if c not in ('1', '2', '3', '4'):
+            problems(f'{csv_path} line {n}', f'unknown class {c!r} for {img} (known: 1-4)'); rows[img] = None; continue   # drop the image
+        if not (root/'train_images'/img).is_file():
+            problems(f'{csv_path} line {n}', f'image {img} is not in train_images/'); continue
+        if rows.get(img, []) is None: continue
+        if rle: rows.setdefault(img, []).append((int(c), rle, n))
     return rows
 
 def scan_severstal(root: Path, problems: Problems) -> Scan:
@@ -306,7 +309,9 @@ def _deeppcb_root(root: Path) -> Path | None:
 def _deeppcb_boxes(ann: Path) -> tuple:
     "(boxes, None) of a DeepPCB annotation file, or (boxes so far, the problem)."
     boxes = []
-    for n, line in enumerate(ann.read_text().splitlines(), 1):
+    try: text = read_text(ann)
+    except BadInputError as e: return boxes, _after(ann, e)
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip(): continue
         v = line.replace(',', ' ').split()
         try: x0, y0, x1, y1, t = (int(float(a)) for a in v)
@@ -321,7 +326,7 @@ def _deeppcb_splits(d: Path) -> dict:
     for sp in ('trainval', 'test'):
         f = d/f'{sp}.txt'
         if f.is_file():
-            for line in f.read_text().split('\n'):
+            for line in read_text(f).split('\n'):
                 if line.strip(): split_of[Path(line.split()[0]).stem] = sp
     return split_of
 
@@ -369,7 +374,9 @@ def _dagm_split(root: Path, cd: Path, split: str, k: int, problems: Problems) ->
     lab = cd/split/'Label'/'Labels.txt'
     if not lab.is_file(): return []
     recs, listed = [], set()      # listed: every image named in Labels.txt, including lines with problems
-    for n, line in enumerate(lab.read_text(errors='replace').splitlines(), 1):
+    try: text = read_text(lab)
+    except BadInputError as e: problems.add(e); return []
+    for n, line in enumerate(text.splitlines(), 1):
         v = line.strip('\ufeff').split()
         if len(v) < 3: continue                       # header line ("1") or blank
         flag, name = v[1], v[2]
@@ -425,23 +432,35 @@ def _yolo_label_path(img: Path) -> Path:
     return Path(*parts).with_suffix('.txt')
 
 def _yolo_names(y: Path, cfg: dict) -> list:
-    "The class names of a YOLO dataset file (a list or {index: name}); `BadInputError` if missing or not `nc` long."
+    "The class names of a YOLO dataset file (a list or {index: name}); `BadInputError` if missing, malformed or not `nc` long."
     names = cfg.get('names')
-    if isinstance(names, dict): names = [names[k] for k in sorted(names, key=int)]
+    if isinstance(names, dict):
+        if not all(isinstance(k, int) or (isinstance(k, str) and k.isdigit()) for k in names):
+            raise BadInputError(f'{y}: names: the keys of {{index: name}} must be class indices, got {sorted(map(str, names))[:5]}')
+        if sorted(int(k) for k in names) != list(range(len(names))):
+            raise BadInputError(f'{y}: names: the class indices must be 0 to {len(names) - 1}, got {sorted(int(k) for k in names)[:10]}')
+        names = [names[k] for k in sorted(names, key=int)]
     if not names: raise BadInputError(f'{y}: no class names ("names")')
+    if not isinstance(names, list) or not all(isinstance(n, (str, int, float)) for n in names):
+        raise BadInputError(f'{y}: names must be a list or {{index: name}}, got {type(names).__name__}')
     names = [str(n) for n in names]
-    if 'nc' in cfg and int(cfg['nc']) != len(names): raise BadInputError(f'{y}: nc = {cfg["nc"]} but {len(names)} class names')
+    if 'nc' in cfg and (not isinstance(cfg['nc'], int) or cfg['nc'] != len(names)):
+        raise BadInputError(f'{y}: nc = {cfg["nc"]!r} but {len(names)} class names')
     return names
 
 def _yolo_boxes(lab: Path, names: list) -> tuple:
     "(normalised boxes, None) of a YOLO label file (none if it is absent), or (boxes so far, the problem)."
     boxes = []
-    for n, line in enumerate(lab.read_text().splitlines() if lab.is_file() else [], 1):
+    try: text = read_text(lab) if lab.is_file() else ''
+    except BadInputError as e: return boxes, _after(lab, e)
+    for n, line in enumerate(text.splitlines(), 1):
         v = line.split()
         if not v: continue
         try: c, xy = int(v[0]), [float(a) for a in v[1:]]
-        except ValueError: return boxes, f'line {n}: not numbers: {line.strip()!r}'
+        except ValueError: return boxes, f'line {n}: not numbers: {line.strip()[:80]!r}'
         if not 0 <= c < len(names): return boxes, f'line {n}: unknown class {c} (known: 0-{len(names)-1} = {names})'
+        if not all(math.isfinite(a) for a in xy): return boxes, f'line {n}: coordinates must be finite numbers'
+        if len(xy) == 4 and min(xy[2:]) < 0: return boxes, f'line {n}: negative box width or height'
         if len(xy) == 4: cx, cy, w, h = xy; x0, y0, x1, y1 = cx - w/2, cy - h/2, cx + w/2, cy + h/2
         elif len(xy) >= 6 and len(xy) % 2 == 0: x0, x1, y0, y1 = min(xy[0::2]), max(xy[0::2]), min(xy[1::2]), max(xy[1::2])
         else: return boxes, f'line {n}: expected "class cx cy w h" or a polygon, got {len(v)} values'
@@ -449,36 +468,68 @@ def _yolo_boxes(lab: Path, names: list) -> tuple:
         boxes.append([x0, y0, x1, y1, names[c]])   # normalised; scaled to pixels by load_record
     return boxes, None
 
+# %% ../../nbs/17a_public_scanners.ipynb #a9bd87aa
+def _after(path: Path, e: BadInputError) -> str:
+    "The problem of a reader's error about `path`, without the path (`line 2: not UTF-8 text ...`)."
+    s = str(e)
+    return s[len(str(path)):].lstrip(': ') if s.startswith(str(path)) else s
+
+def _yaml_line(text: str, key: str) -> int | None:
+    "The line of the top-level `key:` of a YAML text (for error messages)."
+    return next((n for n, l in enumerate(text.splitlines(), 1) if re.match(rf'{re.escape(key)}\s*:', l)), None)
+
+def yolo_config(y: Path, root: Path, allow_outside: bool = False) -> tuple:
+    "(settings, base folder, allowed folders) of a YOLO dataset file; `BadInputError` naming the file and line if it is not YAML, not a mapping, or its `path` leaves `root` without `allow_outside`."
+    import yaml
+    text = read_text(y)
+    try: cfg = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        raise BadInputError(f'{y}{f" line {mark.line + 1}" if mark else ""}: not valid YAML ({getattr(e, "problem", None) or e})') from None
+    if cfg is None: cfg = {}
+    if not isinstance(cfg, dict): raise BadInputError(f'{y}: expected a YAML mapping (path, train, val, names), got {type(cfg).__name__}')
+    p = cfg.get('path') or '.'
+    if not isinstance(p, str): raise BadInputError(f'{y} line {_yaml_line(text, "path")}: path must be a folder name, got {p!r}')
+    base = Path(p) if Path(p).is_absolute() else y.parent/p
+    if inside(base, [root]): return cfg, base, [root]
+    if not allow_outside:
+        raise BadInputError(f'{y} line {_yaml_line(text, "path")}: path {p!r} points outside the source folder {root}; '
+                            'pass allow_outside=True to read it')
+    return cfg, base, [root, base]
+
 # %% ../../nbs/17a_public_scanners.ipynb #626bf969
-def _yolo_split_images(base: Path, y: Path, split: str, entries, problems: Problems):
+def _yolo_split_images(base: Path, y: Path, split: str, entries, problems: Problems, roots: list = ()):
     "Yield the images of one split of a YOLO dataset file (folders or `.txt` image lists), reporting a bad entry when reached."
     for e in (entries if isinstance(entries, list) else [entries]):
+        if not isinstance(e, str): problems(y, f'{split}: {e!r} is not a folder or image-list name'); continue
         p = base/e
-        if p.suffix == '.txt' and p.is_file(): yield from [base/l.strip() for l in p.read_text().splitlines() if l.strip()]
+        if roots and not inside(p, roots):
+            problems(y, f'{split}: {e!r} points outside the source folder; pass allow_outside=True to read it'); continue
+        if p.suffix == '.txt' and p.is_file(): yield from [base/l.strip() for l in read_text(p).splitlines() if l.strip()]
         elif p.is_dir(): yield from sorted(q for q in p.rglob('*') if q.suffix.lower() in SOURCE_IMAGE_EXTS)
         else: problems(y, f'{split}: {e!r} is neither a folder nor an image list')
 
-def scan_yolo(root: Path, problems: Problems) -> Scan:
-    "YOLO: data.yaml + images/<split>/ + labels/<split>/*.txt (class cx cy w h, normalised)."
-    import yaml
+def scan_yolo(root: Path, problems: Problems, allow_outside: bool = False) -> Scan:
+    "YOLO: data.yaml + images/<split>/ + labels/<split>/*.txt (class cx cy w h, normalised); a `path` outside `root` needs `allow_outside`."
     root = Path(root); y = _yolo_yaml(root)
-    cfg = yaml.safe_load(y.read_text()) or {}
+    if y is None: raise BadInputError(f'{root}: no data.yaml, data.yml or dataset.yaml (YOLO layout)')
+    cfg, base, roots = yolo_config(y, root, allow_outside)
     names = _yolo_names(y, cfg)
-    base = Path(cfg.get('path') or '.')
-    base = base if base.is_absolute() else (y.parent/base)
     recs, seen = [], set()
     for split in ('train', 'val', 'test'):
-        for img in _yolo_split_images(base, y, split, cfg.get(split) or [], problems):
+        for img in _yolo_split_images(base, y, split, cfg.get(split) or [], problems, roots):
             if img in seen: continue
             seen.add(img)
             lab = _yolo_label_path(img)
+            if lab.exists() and not inside(lab, roots):
+                problems.skip(lab, f'symbolic link to {lab.resolve()}, outside the source folder; not followed (its image is not used)'); continue
             boxes, bad = _yolo_boxes(lab, names)
             if bad: problems(lab, bad); continue
             rid = record_id(f'{split}_{img.stem}')
             recs.append(Record(id=rid, image=img, label='KO' if boxes else 'OK', defect_type=dominant_class([b[4] for b in boxes]),
                                bboxes=boxes, group=rid, extra={'orig_file': img.relative_to(root).as_posix() if img.is_relative_to(root) else str(img),
                                                                'orig_split': split, '_normalised': True}))
-    return Scan(recs, names, notes={'box_convention': 'YOLO normalised cx cy w h -> pixel edges'})
+    return Scan(recs, names, notes={'box_convention': 'YOLO normalised cx cy w h -> pixel edges'}, roots=roots[1:])
 
 # %% ../../nbs/17a_public_scanners.ipynb #9483d72a
 def make_yolo_fixture(root: Path) -> None:
@@ -496,11 +547,25 @@ def make_yolo_fixture(root: Path) -> None:
 OK_CLASS_NAMES = ('good', 'ok', 'free', 'normal', 'no_defect', 'nodefect', 'defect_free', 'none', 'pass', 'mt_free')
 SPLIT_DIRS = ('train', 'val', 'valid', 'validation', 'test')
 
-def _folder_classes(root: Path) -> list:
-    "(split, class folder) pairs of an image-folder layout."
-    subs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith('.'))
+def _real_dirs(folder: Path, root: Path, problems: Problems | None) -> list:
+    "The subfolders of `folder`, sorted; a symbolic link out of `root`, or to a sibling folder (a second name for it), is skipped."
+    subs = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith('.'))
+    real = {d.resolve() for d in subs if not d.is_symlink()}
+    keep = []
+    for d in subs:
+        if d.is_symlink() and (not inside(d, [root]) or d.resolve() in real):
+            if problems is not None:
+                problems.skip(d, f'symbolic link to {d.resolve()}' + (', outside the source folder' if not inside(d, [root]) else
+                                                                     ', a second name for a class folder') + '; not followed')
+            continue
+        keep.append(d)
+    return keep
+
+def _folder_classes(root: Path, problems: Problems | None = None) -> list:
+    "(split, class folder) pairs of an image-folder layout (symbolic links out of `root` or to a sibling folder skipped)."
+    subs = _real_dirs(root, root, problems)
     if subs and all(d.name.lower() in SPLIT_DIRS for d in subs):
-        return [(s.name, d) for s in subs for d in sorted(x for x in s.iterdir() if x.is_dir())]
+        return [(s.name, d) for s in subs for d in _real_dirs(s, root, problems)]
     return [('', d) for d in subs]
 
 def scan_image_folder(root: Path, problems: Problems, ok_classes: tuple = ()) -> Scan:
@@ -509,7 +574,7 @@ def scan_image_folder(root: Path, problems: Problems, ok_classes: tuple = ()) ->
     ok = {c.lower() for c in (*OK_CLASS_NAMES, *ok_classes)}
     recs = [Record(id=record_id(p.stem), image=p, label='Unknown', group=record_id(p.stem),
                    extra={'orig_file': p.name}) for p in images_in(root)]
-    pairs = _folder_classes(root)
+    pairs = _folder_classes(root, problems)
     classes = sorted({d.name for _, d in pairs if d.name.lower() not in ok})
     for split, d in pairs:
         is_ok = d.name.lower() in ok
@@ -546,7 +611,9 @@ FIXTURES = {'gdxray': make_gdxray_fixture, 'magnetic_tile': make_magnetic_tile_f
 
 def _has_voc(root: Path) -> list:
     "Up to five VOC annotation files under `root` (checked by their first bytes)."
-    return [x for x in list(root.rglob('*.xml'))[:5] if b'<annotation' in x.read_bytes()[:200]]
+    def head(x: Path) -> bytes:
+        with open(x, 'rb') as f: return f.read(200)
+    return [x for x in list(root.rglob('*.xml'))[:5] if b'<annotation' in head(x)]
 
 def detect_layout(path: Path) -> str:
     "The name of the published layout of the dataset folder `path` (a key of `LAYOUTS`); error if none matches."
@@ -561,7 +628,8 @@ def detect_layout(path: Path) -> str:
     if _yolo_yaml(root): return 'yolo'
     vs = _has_voc(root)
     if vs:
-        name = (ET.parse(vs[0]).findtext('filename') or vs[0].stem)
+        try: name = (ET.parse(vs[0]).findtext('filename') or vs[0].stem)
+        except ET.ParseError: name = vs[0].stem                        # the scanner reports the broken file
         return 'neu_det' if any(name.startswith(c + '_') for c in NEU_CLASSES) else 'voc'
     if images_in(root) or any(images_in(d) for _, d in _folder_classes(root)): return 'image_folder'
     known = '; '.join(f'{k}: {v[2]}' for k, v in LAYOUTS.items())

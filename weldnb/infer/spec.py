@@ -10,7 +10,7 @@ from dataclasses import dataclass, asdict, fields
 
 import numpy as np
 
-from .io import InputError
+from .io import InputError, check_depth_map
 
 # %% auto #0
 __all__ = ['RESIZE_METHODS', 'DENOISE_METHODS', 'RGB_CHANNELS', 'GRAY_CHANNEL', 'DEPTH_CHANNEL', 'SPEC_VERSION', 'resize',
@@ -144,6 +144,7 @@ def _prepare_colour(s: InputSpec, img: np.ndarray, name: str) -> np.ndarray:
     "`img` checked against the colour channels of `s`: HxWx3 RGB, or HxW for a grayscale (`L`) model."
     img = np.asarray(img)
     if img.dtype != np.uint8: raise InputError(f'{name}: expected a uint8 image, got {img.dtype}')
+    if img.ndim in (2, 3) and 0 in img.shape: raise InputError(f'{name}: empty image of shape {img.shape}')
     if img.ndim == 3 and img.shape[2] == 1: img = img[..., 0]
     if s.n_colour == 1:
         if img.ndim == 3 and img.shape[2] == 3:
@@ -160,16 +161,9 @@ def _prepare_colour(s: InputSpec, img: np.ndarray, name: str) -> np.ndarray:
     return img
 
 def _prepare_depth(s: InputSpec, depth, shape: tuple, name: str) -> np.ndarray:
-    "The depth map of a depth model, checked: present, 2-D, the image's height and width, finite."
+    "The depth map of a depth model, checked by `check_depth_map`: present, 2-D, the image's height and width, finite."
     if depth is None: raise InputError(f'{name}: this model takes RGB + depth; no depth map was given')
-    d = np.asarray(depth)
-    if d.dtype.kind not in 'fiu': raise InputError(f'{name}: depth must be numeric, got dtype {d.dtype}')
-    d = d.astype(np.float32, copy=False)
-    if d.ndim != 2: raise InputError(f'{name}: depth must be HxW, got shape {d.shape}')
-    if d.shape != tuple(shape): raise InputError(f'{name}: depth is {d.shape[1]}x{d.shape[0]}, its image {shape[1]}x{shape[0]}')
-    bad = int((~np.isfinite(d)).sum())
-    if bad: raise InputError(f'{name}: depth map has {bad} NaN or infinite values')
-    return d
+    return check_depth_map(depth, name, shape)
 
 def prepare(s: InputSpec, img: np.ndarray, depth=None, name: str = 'image') -> tuple:
     "(uint8 image at the model size, float32 depth at the model size or None, warnings) for spec `s`."
