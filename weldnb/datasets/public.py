@@ -17,9 +17,11 @@ from ..core import InputError, read_image
 from ..infer.io import MAX_PIXELS, image_header
 
 # %% auto #0
-__all__ = ['SOURCE_IMAGE_EXTS', 'BadInputError', 'Problems', 'Record', 'Scan', 'record_id', 'images_in', 'check_complete',
-           'read_source_image', 'read_binary_mask', 'read_text', 'inside', 'check_links', 'boxes_from_mask',
-           'rle_decode', 'rle_encode', 'mask_from_boxes', 'dominant_class', 'load_record']
+__all__ = ['SOURCE_IMAGE_EXTS', 'OK_CLASS_NAMES', 'OK_WORDS', 'NOT_OK_WORDS', 'BadInputError', 'Problems', 'Record', 'Scan',
+           'record_id', 'images_in', 'check_complete', 'read_source_image', 'read_binary_mask', 'read_text', 'inside',
+           'check_links', 'boxes_from_mask', 'rle_decode', 'rle_encode', 'mask_from_boxes', 'dominant_class',
+           'load_record', 'class_key', 'is_ok_name', 'ok_class_names', 'phash', 'near_duplicate_pairs',
+           'near_duplicate_groups']
 
 # %% ../../nbs/17_public_datasets.ipynb #52b6b88b
 class BadInputError(InputError):
@@ -206,3 +208,57 @@ def load_record(rec: Record, scan: Scan, gray: bool = False, box_masks: bool = T
     if not boxes and mask is not None and mask.any(): boxes = boxes_from_mask(mask, scan.classes)
     if mask is None and box_masks: mask = mask_from_boxes((h, w), boxes, scan.classes)
     return img, mask, boxes
+
+# %% ../../nbs/17_public_datasets.ipynb #40d47999
+OK_CLASS_NAMES = ('good', 'ok', 'free', 'normal', 'no_defect', 'nodefect', 'defect_free', 'none', 'pass', 'mt_free')
+OK_WORDS = ('good', 'ok', 'okay', 'pass', 'passed', 'free', 'normal', 'clean', 'acceptable')
+NOT_OK_WORDS = ('not', 'no', 'non', 'bad', 'fail', 'failed', 'nok', 'ng', 'defect', 'defective', 'reject', 'faulty')
+
+def class_key(name: str) -> str:
+    "A class name compared the way `ok_class_names` compares it: lower case, other characters as `_`."
+    return re.sub(r'[^a-z0-9]+', '_', str(name).lower()).strip('_')
+
+def is_ok_name(name: str) -> bool:
+    "True when the class name `name` means defect-free by the naming rule (see `ok_class_names`)."
+    k = class_key(name); words = k.split('_')
+    if k in OK_CLASS_NAMES: return True
+    return any(w in OK_WORDS for w in words) and not any(w in NOT_OK_WORDS for w in words)
+
+def ok_class_names(names, ok_classes=None, where: str = 'dataset') -> set:
+    "The names among `names` that mean OK: by the naming rule, or exactly `ok_classes` (each must be one of `names`)."
+    names = [str(n) for n in names]
+    if ok_classes is None: return {n for n in names if is_ok_name(n)}
+    by_key = {class_key(n): n for n in names}
+    unknown = [c for c in ok_classes if class_key(c) not in by_key]
+    if unknown: raise BadInputError(f'{where}: ok_classes {unknown} are not classes of this dataset (classes: {names})')
+    return {by_key[class_key(c)] for c in ok_classes}
+
+# %% ../../nbs/17_public_datasets.ipynb #a02007b1
+def phash(img: np.ndarray) -> np.ndarray:
+    "64-bit DCT perceptual hash of a uint8 image (8 bytes)."
+    import cv2
+    g = np.asarray(img)
+    if g.ndim == 3: g = cv2.cvtColor(g, cv2.COLOR_RGB2GRAY) if g.shape[2] == 3 else g[..., 0]
+    d = cv2.dct(cv2.resize(g.astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA))[:8, :8].ravel()
+    return np.packbits(d > np.median(d[1:]))
+
+def near_duplicate_pairs(hashes, max_bits: int = 4, chunk: int = 512) -> list:
+    "[(i, j, bits)] with i < j for every pair of hashes (rows of 8 bytes) at most `max_bits` apart."
+    h = np.unpackbits(np.asarray(hashes, np.uint8).reshape(-1, 8), axis=1).astype(bool)
+    out = []
+    for a in range(0, len(h), chunk):
+        d = (h[a:a + chunk, None, :] != h[None, :, :]).sum(-1)
+        for i, j in zip(*np.nonzero(d <= max_bits)):
+            if a + i < j: out.append((int(a + i), int(j), int(d[i, j])))
+    return out
+
+def near_duplicate_groups(n: int, pairs: list) -> list:
+    "A group index per item 0..n-1: items joined by `pairs` (transitively) share one (the smallest member's index)."
+    parent = list(range(n))
+    def find(x):
+        while parent[x] != x: parent[x] = parent[parent[x]]; x = parent[x]
+        return x
+    for i, j, *_ in pairs:
+        a, b = find(i), find(j)
+        if a != b: parent[max(a, b)] = min(a, b)
+    return [find(i) for i in range(n)]
