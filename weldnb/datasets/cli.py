@@ -36,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
                    help='keep the published split (auto: when every image has one) or re-draw it by lineage')
     p.add_argument('--near-duplicates', choices=NEAR_DUPLICATE_MODES, default='report', help='near-duplicates across splits')
     p.add_argument('--on-error', choices=('raise', 'skip'), default='raise', help='stop at the first bad file, or skip and list it')
+    p.add_argument('--allow-outside', action='store_true', help='YOLO: read a data.yaml path or split outside SRC (refused by default)')
     p.add_argument('--seed', type=int, default=0, help='split seed')
     return p
 
@@ -46,9 +47,13 @@ def main(argv: list | None = None) -> int:
     opts = dict(layout=a.layout, root=a.root, limit=a.limit, size=a.size, tile=a.tile, stride=a.stride, gray=a.gray,
                 split_mode=a.split_mode, near_duplicates=a.near_duplicates, on_error=a.on_error, seed=a.seed)
     if a.ok_classes is not None: opts['ok_classes'] = a.ok_classes
+    if a.allow_outside: opts['allow_outside'] = True          # an option of the YOLO scanner only: other layouts refuse it by name
     try: s = convert_dataset(a.src, a.name, **opts)
     except (BadInputError, ValueError, FileNotFoundError, PermissionError) as e:
         print(f'weldnb-convert: error: {e}', file=sys.stderr); return 2
     from weldnb.core import data_dir
     print(f'wrote {Path(a.root or data_dir())/a.name}: content hash {s["content_hash"][:16]}')
     return 0
+
+if __name__ == '__main__' and 'ipykernel' not in sys.modules:   # `python -m weldnb.datasets.cli` (in this notebook too __name__ is '__main__')
+    sys.exit(main())
