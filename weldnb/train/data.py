@@ -19,7 +19,7 @@ from ..render import SEVERITIES
 
 # %% auto #0
 __all__ = ['FIXTURE_TYPES', 'dataset_table', 'check_splits', 'defect_types', 'encode_targets', 'make_fixture_dataset',
-           'base_spec', 'read_model_input', 'load_inputs', 'fit_spec', 'model_spec', 'to_batch']
+           'base_spec', 'read_model_input', 'load_inputs', 'fit_spec', 'model_spec', 'to_batch', 'mask_targets']
 
 # %% ../../nbs/20a_train_data.ipynb #b374e5f1
 def dataset_table(root: Path, aux_root: Path | None = None,
@@ -168,3 +168,19 @@ def to_batch(inputs: dict, idx, spec: InputSpec) -> torch.Tensor:
     idx = np.asarray(idx)
     d = None if inputs['depth'] is None else inputs['depth'][idx]
     return torch.from_numpy(spec.normalise(inputs['rgb'][idx], d))
+
+# %% ../../nbs/20a_train_data.ipynb #58f77d62
+def mask_targets(table, spec: InputSpec, cell: int = 4, roles: tuple = ('main', 'aux')) -> np.ndarray:
+    "Defect pixels per `cell` x `cell` block of each row's mask at the model size, shape N x (H/cell·W/cell); -1 = no mask."
+    import cv2
+    H, W = spec.size
+    if H % cell or W % cell: raise ValueError(f'input size {H}x{W} is not a multiple of the map cell {cell}')
+    out = np.full((len(table), (H // cell) * (W // cell)), -1, np.int64)
+    for k, r in enumerate(table[['root', 'id', 'role']].itertuples(index=False)):
+        p = Path(r.root)/'masks'/f'{r.id}.png'
+        if r.role not in roles or not p.is_file(): continue
+        m = read_image(p)
+        if m.ndim != 2: raise ValueError(f'{p}: expected a single-channel label map, got shape {m.shape}')
+        if m.shape != (H, W): m = cv2.resize(m, (W, H), interpolation=cv2.INTER_NEAREST)
+        out[k] = (m > 0).reshape(H // cell, cell, W // cell, cell).sum((1, 3)).ravel()
+    return out
