@@ -103,6 +103,7 @@ def _fixture_sample(g: np.random.Generator, label: str, dtype: str, sev: int, si
 def make_fixture_dataset(root: Path, name: str = 'standard', n: int = 48, size: int = 64, seed: int = 0,
                          ko_only: bool = False) -> Path:
     "Write a tiny synthetic weld dataset (OK/KO/Unknown, or KO only) in the DESIGN §3 format; returns its folder."
+    import cv2
     g = rng(seed, 'fixture', name)
     labels = ['KO'] * n if ko_only else [LABELS[i % 3] for i in range(n)]
     metas = []
@@ -112,7 +113,11 @@ def make_fixture_dataset(root: Path, name: str = 'standard', n: int = 48, size: 
     for m, s in zip(metas, assign_splits([f'{m.label}/{m.defect_type}' for m in metas], seed=seed)): m.split = s
     with DatasetWriter(name, root=Path(root), generator='weldnb.train.make_fixture_dataset', version='1',
                        params=dict(n=n, size=size, ko_only=ko_only), seed=seed) as w:
-        for m in metas: w.add(m, *_fixture_sample(g, m.label, m.defect_type, m.severity, size))
+        for m in metas:
+            rgb, depth, mask = _fixture_sample(g, m.label, m.defect_type, m.severity, size)
+            _, _, st, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), connectivity=8)
+            m.bboxes = [[int(x), int(y), int(x + w_), int(y + h_), int(mask.max())] for x, y, w_, h_, _a in st[1:]]   # one box per blob
+            w.add(m, rgb, depth, mask)
     return Path(root)/name
 
 # %% ../../nbs/20a_train_data.ipynb #6965f490
