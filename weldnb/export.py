@@ -23,12 +23,13 @@ from .metrics import classification_metrics
 
 # %% auto #0
 __all__ = ['HEADS', 'TWO_INPUTS', 'TWO_INPUT_LOGITS', 'INT8_SETTINGS', 'RDK_OPS_SOURCE', 'RDK_BPU_OPS', 'RDK_INPUT_SHAPE',
-           'RDK_MAX_OUTPUTS', 'RDK_MAX_SIDE', 'trained_dir', 'trained_dataset', 'split_arrays', 'has_features',
-           'model_heads', 'export_onnx', 'torch_outputs', 'torch_logits', 'ort_session', 'session_feeds', 'ort_outputs',
-           'ort_logits', 'parity', 'quantize_int8', 'latency_ms', 'f1_ko', 'choose_int8', 'ExportError', 'check_rdk',
-           'rdk_profile_problems', 'export_rdk', 'write_rdk_calibration', 'rdk_toolchain_yaml', 'calibration_fields',
-           'input_reference', 'self_check_fields', 'file_table', 'write_model_dir', 'outputs_fields', 'int8_guard',
-           'export_model']
+           'RDK_MAX_OUTPUTS', 'RDK_MAX_SIDE', 'LITERT_RUN', 'trained_dir', 'trained_dataset', 'split_arrays',
+           'has_features', 'model_heads', 'export_onnx', 'torch_outputs', 'torch_logits', 'ort_session',
+           'session_feeds', 'ort_outputs', 'ort_logits', 'parity', 'quantize_int8', 'latency_ms', 'f1_ko',
+           'choose_int8', 'ExportError', 'check_rdk', 'rdk_profile_problems', 'export_rdk', 'write_rdk_calibration',
+           'rdk_toolchain_yaml', 'calibration_fields', 'input_reference', 'self_check_fields', 'file_table',
+           'write_model_dir', 'outputs_fields', 'int8_guard', 'export_model', 'litert_python', 'to_litert',
+           'litert_outputs']
 
 # %% ../nbs/50_export.ipynb #e1112c8d
 def trained_dir(name: str = '') -> Path:
@@ -490,3 +491,43 @@ def export_model(model, desc: dict, tdir: Path, name: str, ds_dir: Path, setting
         mdir = write_model_dir(name, files, m, root)
     atomic_write_text(Path(root or models_dir())/f'{name}.hb_mapper.yaml', rdk_toolchain_yaml(name, spec, len(cal)))
     return mdir, {'guard': guard, 'setting': setting, 'calibration': cal_fields.get('calibration_metrics', {})}
+
+# %% ../nbs/50_export.ipynb #1b9c7ec3
+LITERT_RUN = """import json, sys, time, numpy as np
+from ai_edge_litert.interpreter import Interpreter
+model, xin, out = sys.argv[1:4]
+x = np.load(xin)
+it = Interpreter(model_path=model, num_threads=1); run = it.get_signature_runner()
+name = next(iter(run.get_input_details()))
+res, ts = {}, []
+for i in range(len(x)):
+    t = time.perf_counter(); o = run(**{name: np.ascontiguousarray(x[i:i+1].transpose(0, 2, 3, 1))}); ts.append(time.perf_counter() - t)
+    for k, v in o.items(): res.setdefault(k, []).append(v)
+np.savez(out, **{k: np.concatenate(v) for k, v in res.items()})
+print(json.dumps({'p50_ms': 1000*float(np.median(ts)), 'p95_ms': 1000*float(np.percentile(ts, 95)), 'n': len(ts)}))
+"""
+
+def litert_python() -> Path | None:
+    "The Python of the LiteRT venv (`$WELDNB_LITERT_PYTHON`, else `<repo>/.venv-litert/bin/python`), None when there is none."
+    cand = [os.environ.get('WELDNB_LITERT_PYTHON', '')] + [str(Path(__file__).resolve().parent.parent/'.venv-litert'/'bin'/'python')]
+    return next((Path(c) for c in cand if c and Path(c).is_file()), None)
+
+def to_litert(onnx_path: Path, out_dir: Path, python: Path) -> Path:
+    "Convert an ONNX model to a float32 LiteRT flatbuffer with onnx2tf (in the LiteRT venv); returns the `.tflite` path."
+    import subprocess
+    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run([str(Path(python).parent/'onnx2tf'), '-i', str(onnx_path), '-o', str(out_dir), '-n'], capture_output=True, text=True, timeout=3600)
+    tfl = out_dir/f'{Path(onnx_path).stem}_float32.tflite'
+    if r.returncode != 0 or not tfl.is_file(): raise RuntimeError(f'onnx2tf failed on {onnx_path}: {(r.stderr or r.stdout)[-1500:]}')
+    return tfl
+
+def litert_outputs(tflite: Path, X: np.ndarray, python: Path) -> tuple:
+    "({output name: array, NCHW maps restored}, latency record) of the LiteRT interpreter on a normalised NCHW batch, one image at a time."
+    import subprocess
+    with tempfile.TemporaryDirectory() as t:
+        np.save(Path(t)/'x.npy', X.astype(np.float32))
+        r = subprocess.run([str(python), '-c', LITERT_RUN, str(tflite), str(Path(t)/'x.npy'), str(Path(t)/'y.npz')],
+                           capture_output=True, text=True, timeout=3600)
+        if r.returncode != 0: raise RuntimeError(f'LiteRT interpreter failed on {tflite}: {r.stderr[-1500:]}')
+        out = {k: (v.transpose(0, 3, 1, 2) if v.ndim == 4 else v) for k, v in np.load(Path(t)/'y.npz').items()}
+    return out, json.loads(r.stdout.strip().splitlines()[-1])

@@ -46,6 +46,7 @@ class EdgeNet(nn.Module):
         self.out_features = 2*w[-1]
 
         self.pyramid_channels = (w[1], w[2], w[-1])     # channels at 1/4, 1/8 and 1/32 scale (the localisation head's inputs)
+        self.pyramid_up = 2 ** (len(w) - 3)              # the 1/8 map's side over the last map's side (one stride-2 stage each)
 
     def pyramid(self, rgb, depth=None) -> tuple:
         "Feature maps at 1/4, 1/8 and 1/32 scale of an RGB batch (and its Nx1xHxW depth when the net has the depth branch)."
@@ -104,7 +105,7 @@ class WeldClassifier(nn.Module):
         self.type_head = nn.Linear(body.out_features, n_types) if n_types else None
         self.severity_head = nn.Linear(body.out_features, n_severity) if n_severity else None
         if loc and not hasattr(body, 'pyramid'): raise ValueError(f'{type(body).__name__} has no feature pyramid for a localisation head')
-        self.loc_head = LocHead(*body.pyramid_channels) if loc else None
+        self.loc_head = LocHead(*body.pyramid_channels, up=body.pyramid_up) if loc else None
         self.head_sizes = (n_classes, n_types, n_severity)
         self.main_only = False   # True: forward returns the main logits only (export, inference)
 
@@ -141,14 +142,15 @@ def n_params(model: nn.Module) -> int:
 # %% ../../nbs/20_train.ipynb #bead0f12
 class LocHead(nn.Module):
     "Light top-down decoder: defect logits at 1/4 scale from the 1/4, 1/8 and 1/32 scale features."
-    def __init__(self, c4: int, c8: int, c32: int, width: int = 24, out_width: int = 16):
+    def __init__(self, c4: int, c8: int, c32: int, up: int = 4, width: int = 24, out_width: int = 16):
         super().__init__()
+        self.up = up                                     # static upsampling factors: no shape arithmetic in the exported graph
         self.lat32, self.lat8, self.lat4 = conv_bn_relu(c32, width, k=1), conv_bn_relu(c8, width, k=1), conv_bn_relu(c4, width, k=1)
         self.mix8, self.mix4 = conv_bn_relu(width, width), conv_bn_relu(width, out_width)
         self.out = nn.Conv2d(out_width, 1, 1)
         nn.init.constant_(self.out.bias, -4.0)          # prior: about 2% of the cells are defect
     def forward(self, f4, f8, f32):
-        u = F.interpolate(self.lat32(f32), scale_factor=f8.shape[-1] // f32.shape[-1], mode='nearest') + self.lat8(f8)
+        u = F.interpolate(self.lat32(f32), scale_factor=self.up, mode='nearest') + self.lat8(f8)
         u = F.interpolate(self.mix8(u), scale_factor=2, mode='nearest') + self.lat4(f4)
         return self.out(self.mix4(u))
 
