@@ -247,6 +247,7 @@ def model_outputs(model, x, n_classes: int, batch_size: int = 64, transform=None
     check_logits(z, where=f'{type(model).__name__} logits')
     return z, f
 
+# %% ../nbs/30_calibration.ipynb #ccb79c6e
 TTA_FLIPS = ((), (3,), (2,), (2, 3))
 
 def tta_probs(model, x, n_classes: int, temperature: float = 1.0, flips=TTA_FLIPS, batch_size: int = 64) -> np.ndarray:

@@ -306,6 +306,7 @@ def write_sample(root: Path, meta: SampleMeta, image: np.ndarray, depth: np.ndar
     meta.sha256 = array_sha256(image)
     return meta.row()
 
+# %% ../nbs/00_core.ipynb #423ebbe4
 def _counts(rows: list) -> dict:
     out = {'total': len(rows)}
     for key in ('split', 'label', 'defect_type'):

@@ -116,6 +116,7 @@ def mmd_test(X, Y, bandwidth: float | None = None, n_perm: int = 200, seed: int 
     perm = np.array([stat(g.permutation(N)) for _ in range(n_perm)])
     return dict(stat=float(obs), p=float((1 + (perm >= obs).sum())/(1 + n_perm)), bandwidth=bw)
 
+# %% ../nbs/31_ood_drift.ipynb #01fcb18a
 def _kolmogorov_sf(lam: float) -> float:
     "P(K > lam) of the Kolmogorov distribution."
     if lam < 0.2: return 1.0

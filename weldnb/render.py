@@ -428,104 +428,128 @@ def _plan_gap(sc: _Scene, g):
     ua, ub = sc.seg(L, g, margin=0.5)
     sc.gtab = np.maximum(sc.gtab, sc.window(ua, ub, ramp))
 
+# %% ../nbs/10_render.ipynb #489088e0
+def _stamp_points(sc: _Scene, g, geo):
+    "Porosity (pits on the bead) or spatter (bumps beside it): `count` candidates whose centre is in the frame."
+    p, S = sc.p, sc.S; t, cls = p.defect_type, DEFECT_CLASS[p.defect_type]
+    size, con, dep, w0 = _sev(p, 'size'), _sev(p, 'contrast'), _sev(p, 'depth'), p.bead_width_mm
+    n = int(_sev(p, 'count')) + int(g.integers(0, 2))
+    m = 6*n                                           # candidates; the first n whose centre is in the frame win
+    us = g.uniform(sc.u_lo + 0.5, sc.u_hi - 0.5, m)
+    vs = g.uniform(-0.6, 0.6, m)*w0/2 if t == 'porosity' else g.choice([-1, 1], m)*(w0/2 + g.uniform(0.4, 3.5, m))
+    x, y = sc.to_px(us, vs)
+    ok = np.flatnonzero((x >= 3) & (x <= S - 4) & (y >= 3) & (y <= S - 4))[:n]
+    us, vs = us[ok], vs[ok]; n = len(ok)
+    if t == 'porosity':
+        r = 0.32*size*g.uniform(0.8, 1.25, n)
+        _pits(sc, g, cls, zip(us, vs), r, r*g.uniform(0.7, 1.0, n)*dep, 0.8*con, -1)
+    else:
+        r = 0.30*size*g.uniform(0.75, 1.3, n)
+        _pits(sc, g, cls, zip(us, vs), r, r*g.uniform(0.6, 0.9, n), 0.55*con, +1)
+
+def _stamp_crack(sc: _Scene, g, geo):
+    "A crack: a random walk (longitudinal, or across the bead) drawn as a thick polyline with a blurred halo."
+    p, S, pp = sc.p, sc.S, sc.pp; cls = DEFECT_CLASS[p.defect_type]
+    con, dep, w0 = _sev(p, 'contrast'), _sev(p, 'depth'), p.bead_width_mm
+    longitudinal = g.random() < 0.6
+    L = _sev(p, 'length_mm')*g.uniform(0.8, 1.2)*0.7
+    if longitudinal:
+        u0 = g.uniform(sc.u_lo + 0.5, max(sc.u_hi - L - 0.5, sc.u_lo + 0.6)); v0 = g.uniform(-0.3, 0.3)*w0/2; ang = 0.0
+    else:
+        L = min(L, 0.85*w0); u0 = g.uniform(sc.u_lo + 1, sc.u_hi - 1); v0 = -L/2; ang = np.pi/2
+    n = max(int(L/0.25), 2)
+    angs = ang + np.cumsum(g.normal(0, 0.22, n)) * 0.6
+    us = u0 + np.concatenate([[0], np.cumsum([0.25*math.cos(a) for a in angs])])
+    vs = v0 + np.concatenate([[0], np.cumsum([0.25*math.sin(a) for a in angs])])
+    x, y = sc.to_px(us, vs)
+    thick = max(2, int(round((0.09 + 0.045*(p.severity - 1))/pp)))
+    x0, y0 = max(int(x.min()) - thick - 2, 0), max(int(y.min()) - thick - 2, 0)
+    x1, y1 = min(int(x.max()) + thick + 3, S), min(int(y.max()) + thick + 3, S)
+    if x0 < x1 and y0 < y1:
+        canvas = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        pts = np.stack([x - x0, y - y0], 1).round().astype(np.int32)
+        cv2.polylines(canvas, [pts], False, 1, thickness=thick, lineType=cv2.LINE_8)
+        c = canvas.astype(np.float32); halo = exact_blur(c, 1.5)
+        sl = (slice(y0, y1), slice(x0, x1))
+        sc.z[sl] -= 0.45*dep*c + 0.05*halo
+        sc.dark[sl] *= (1 - 0.85*con*c)*(1 - 0.2*con*halo)
+        sc.add_instance(cls, sl, canvas > 0)
+
+# %% ../nbs/10_render.ipynb #fe98033f
+def _add_mask_instance(sc: _Scene, cls: int, m: np.ndarray):
+    "Record the instance of boolean full-frame mask `m` on its bounding window."
+    ys, xs = np.nonzero(m)
+    if len(ys):
+        sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+        sc.add_instance(cls, sl, m[sl])
+
+def _stamp_toe(sc: _Scene, g, geo):
+    "Undercut (a groove outside the toe) or incomplete fusion (a lip with a crevice) along a stretch of one side."
+    u2, v2, half, ui = geo
+    p, pp = sc.p, sc.pp; t, cls = p.defect_type, DEFECT_CLASS[p.defect_type]
+    size, con, dep, h0 = _sev(p, 'size'), _sev(p, 'contrast'), _sev(p, 'depth'), p.bead_height_mm
+    side = float(g.choice([-1, 1]))
+    span = sc.u_hi - sc.u_lo
+    ua, ub = sc.seg(_sev(p, 'seam_share')*g.uniform(0.85, 1.15)*span, g, margin=0.3)
+    win = sc.window(ua, ub, 0.6)[ui]
+    ts = side*v2 - half                               # distance outside the toe on this side, mm
+    if t == 'undercut':
+        wg, dg = 0.65*size*g.uniform(0.85, 1.15), 0.35*dep*g.uniform(0.85, 1.15)
+        e = (ts - 0.3*wg)/(wg/2)
+        q = np.clip(1 - e*e, 0, 1)*win
+        sc.z -= dg*q
+        sc.dark *= 1 - 0.45*con*q
+        m = q > 0.3
+    else:
+        lw, hl, cw = 0.55*size, 0.3*dep*h0/2, max(0.12*size, 1.6*pp)
+        e = (ts + lw/2)/(lw/2)
+        lip = np.clip(1 - e*e, 0, 1)*win
+        crev = ((ts >= -0.03) & (ts < cw)).astype(np.float32)*win
+        sc.z += hl*lip - 0.5*dep*crev
+        sc.dark *= (1 - 0.9*con*crev)*(1 - 0.15*con*lip)
+        m = (win > 0.5) & (ts > -0.6*lw) & (ts < cw)
+    _add_mask_instance(sc, cls, m)
+
+# %% ../nbs/10_render.ipynb #ededd0e6
+def _stamp_burn_through(sc: _Scene, g, geo):
+    "A hole through the bead with a ragged outline (2nd and 3rd angular harmonics) and a sunken rim."
+    p, S, pp = sc.p, sc.S, sc.pp; cls = DEFECT_CLASS[p.defect_type]
+    size, con, dep, w0, h0 = _sev(p, 'size'), _sev(p, 'contrast'), _sev(p, 'depth'), p.bead_width_mm, p.bead_height_mm
+    u = g.uniform(sc.u_lo + 1.5, sc.u_hi - 1.5); v = g.uniform(-0.3, 0.3)*w0/2
+    xc, yc = sc.to_px(np.float32(u), np.float32(v))
+    R = 0.75*size*g.uniform(0.85, 1.2)/pp
+    w = _roi(float(xc), float(yc), 2.2*R, S)
+    if w is None: return
+    sl, dx, dy = w
+    r0 = np.sqrt(dx*dx + dy*dy); ph = g.uniform(0, 2*np.pi, 2)
+    ca = np.where(r0 > 0, dx/np.maximum(r0, 1e-12), 1); sa = dy/np.maximum(r0, 1e-12)   # cos, sin of the polar angle
+    s2, c2, s3, c3 = 2*sa*ca, ca*ca - sa*sa, sa*(3 - 4*sa*sa), ca*(4*ca*ca - 3)              # of 2x and 3x the angle
+    rr = R*(1 + 0.15*(s2*math.cos(ph[0]) + c2*math.sin(ph[0])) + 0.1*(s3*math.cos(ph[1]) + c3*math.sin(ph[1])))
+    rho = r0/rr
+    hole = rho < 1
+    rim = _lookup(np.abs(rho - 1)*np.float32(1/(0.6*4)), _curve('rim'))*(~hole)   # exp(-((rho - 1)/0.6)**2)
+    sc.z[sl] = np.where(hole, -1.5 - 0.5*dep, sc.z[sl] - 0.35*h0*rim)
+    sc.dark[sl] *= np.where(hole, 0.05 + 0.2*(1 - con)*np.clip(rho, 0, 1), 1 - 0.35*con*rim)
+    sc.add_instance(cls, sl, hole)
+
+def _stamp_gap(sc: _Scene, g, geo):
+    "The root groove where the bead is missing (the gap's stretch was planned before the bead: `_plan_gap`)."
+    u2, v2, half, ui = geo
+    p = sc.p; cls, con = DEFECT_CLASS[p.defect_type], _sev(p, 'contrast')
+    gw = (0.25 + 0.08*(p.severity - 1))*g.uniform(0.8, 1.2)
+    gwin = sc.gtab[ui]
+    root = _lookup(np.sqrt(np.clip(1 - np.abs(v2)/(gw/2), 0, 1)), _curve('root'))*gwin*(np.abs(v2) >= half)   # (...)**0.3
+    sc.z -= 1.0*root
+    sc.dark *= 1 - 0.9*con*root
+    av = np.abs(v2)
+    _add_mask_instance(sc, cls, (gwin > 0) & (av < sc.wtab[ui]/2) & (av >= half))   # where the bead should be and is not
+
+_STAMPS = dict(porosity=_stamp_points, spatter=_stamp_points, crack=_stamp_crack, undercut=_stamp_toe,
+               incomplete_fusion=_stamp_toe, burn_through=_stamp_burn_through, gap=_stamp_gap)
+
 def _stamp(sc: _Scene, g, u2, v2, half, ui):
     "Render the defect of `sc.p` into height (`sc.z`), darkening (`sc.dark`) and mask; record its instances."
-    p, S, pp = sc.p, sc.S, sc.pp
-    t, cls = p.defect_type, DEFECT_CLASS[p.defect_type]
-    size, con, dep = _sev(p, 'size'), _sev(p, 'contrast'), _sev(p, 'depth')
-    w0, h0 = p.bead_width_mm, p.bead_height_mm
-    if t in ('porosity', 'spatter'):
-        n = int(_sev(p, 'count')) + int(g.integers(0, 2))
-        m = 6*n                                           # candidates; the first n whose centre is in the frame win
-        us = g.uniform(sc.u_lo + 0.5, sc.u_hi - 0.5, m)
-        vs = g.uniform(-0.6, 0.6, m)*w0/2 if t == 'porosity' else g.choice([-1, 1], m)*(w0/2 + g.uniform(0.4, 3.5, m))
-        x, y = sc.to_px(us, vs)
-        ok = np.flatnonzero((x >= 3) & (x <= S - 4) & (y >= 3) & (y <= S - 4))[:n]
-        us, vs = us[ok], vs[ok]; n = len(ok)
-        if t == 'porosity':
-            r = 0.32*size*g.uniform(0.8, 1.25, n)
-            _pits(sc, g, cls, zip(us, vs), r, r*g.uniform(0.7, 1.0, n)*dep, 0.8*con, -1)
-        else:
-            r = 0.30*size*g.uniform(0.75, 1.3, n)
-            _pits(sc, g, cls, zip(us, vs), r, r*g.uniform(0.6, 0.9, n), 0.55*con, +1)
-    elif t == 'crack':
-        longitudinal = g.random() < 0.6
-        L = _sev(p, 'length_mm')*g.uniform(0.8, 1.2)*0.7
-        if longitudinal:
-            u0 = g.uniform(sc.u_lo + 0.5, max(sc.u_hi - L - 0.5, sc.u_lo + 0.6)); v0 = g.uniform(-0.3, 0.3)*w0/2; ang = 0.0
-        else:
-            L = min(L, 0.85*w0); u0 = g.uniform(sc.u_lo + 1, sc.u_hi - 1); v0 = -L/2; ang = np.pi/2
-        n = max(int(L/0.25), 2)
-        angs = ang + np.cumsum(g.normal(0, 0.22, n)) * 0.6
-        us = u0 + np.concatenate([[0], np.cumsum([0.25*math.cos(a) for a in angs])])
-        vs = v0 + np.concatenate([[0], np.cumsum([0.25*math.sin(a) for a in angs])])
-        x, y = sc.to_px(us, vs)
-        thick = max(2, int(round((0.09 + 0.045*(p.severity - 1))/pp)))
-        x0, y0 = max(int(x.min()) - thick - 2, 0), max(int(y.min()) - thick - 2, 0)
-        x1, y1 = min(int(x.max()) + thick + 3, S), min(int(y.max()) + thick + 3, S)
-        if x0 < x1 and y0 < y1:
-            canvas = np.zeros((y1 - y0, x1 - x0), np.uint8)
-            pts = np.stack([x - x0, y - y0], 1).round().astype(np.int32)
-            cv2.polylines(canvas, [pts], False, 1, thickness=thick, lineType=cv2.LINE_8)
-            c = canvas.astype(np.float32); halo = exact_blur(c, 1.5)
-            sl = (slice(y0, y1), slice(x0, x1))
-            sc.z[sl] -= 0.45*dep*c + 0.05*halo
-            sc.dark[sl] *= (1 - 0.85*con*c)*(1 - 0.2*con*halo)
-            sc.add_instance(cls, sl, canvas > 0)
-    elif t in ('undercut', 'incomplete_fusion'):
-        side = float(g.choice([-1, 1]))
-        span = sc.u_hi - sc.u_lo
-        ua, ub = sc.seg(_sev(p, 'seam_share')*g.uniform(0.85, 1.15)*span, g, margin=0.3)
-        win = sc.window(ua, ub, 0.6)[ui]
-        ts = side*v2 - half                               # distance outside the toe on this side, mm
-        if t == 'undercut':
-            wg, dg = 0.65*size*g.uniform(0.85, 1.15), 0.35*dep*g.uniform(0.85, 1.15)
-            e = (ts - 0.3*wg)/(wg/2)
-            q = np.clip(1 - e*e, 0, 1)*win
-            sc.z -= dg*q
-            sc.dark *= 1 - 0.45*con*q
-            m = q > 0.3
-        else:
-            lw, hl, cw = 0.55*size, 0.3*dep*h0/2, max(0.12*size, 1.6*pp)
-            e = (ts + lw/2)/(lw/2)
-            lip = np.clip(1 - e*e, 0, 1)*win
-            crev = ((ts >= -0.03) & (ts < cw)).astype(np.float32)*win
-            sc.z += hl*lip - 0.5*dep*crev
-            sc.dark *= (1 - 0.9*con*crev)*(1 - 0.15*con*lip)
-            m = (win > 0.5) & (ts > -0.6*lw) & (ts < cw)
-        ys, xs = np.nonzero(m)
-        if len(ys):
-            sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-            sc.add_instance(cls, sl, m[sl])
-    elif t == 'burn_through':
-        u = g.uniform(sc.u_lo + 1.5, sc.u_hi - 1.5); v = g.uniform(-0.3, 0.3)*w0/2
-        xc, yc = sc.to_px(np.float32(u), np.float32(v))
-        R = 0.75*size*g.uniform(0.85, 1.2)/pp
-        w = _roi(float(xc), float(yc), 2.2*R, S)
-        if w is not None:
-            sl, dx, dy = w
-            r0 = np.sqrt(dx*dx + dy*dy); ph = g.uniform(0, 2*np.pi, 2)
-            ca = np.where(r0 > 0, dx/np.maximum(r0, 1e-12), 1); sa = dy/np.maximum(r0, 1e-12)   # cos, sin of the polar angle
-            s2, c2, s3, c3 = 2*sa*ca, ca*ca - sa*sa, sa*(3 - 4*sa*sa), ca*(4*ca*ca - 3)              # of 2x and 3x the angle
-            rr = R*(1 + 0.15*(s2*math.cos(ph[0]) + c2*math.sin(ph[0])) + 0.1*(s3*math.cos(ph[1]) + c3*math.sin(ph[1])))
-            rho = r0/rr
-            hole = rho < 1
-            rim = _lookup(np.abs(rho - 1)*np.float32(1/(0.6*4)), _curve('rim'))*(~hole)   # exp(-((rho - 1)/0.6)**2)
-            sc.z[sl] = np.where(hole, -1.5 - 0.5*dep, sc.z[sl] - 0.35*h0*rim)
-            sc.dark[sl] *= np.where(hole, 0.05 + 0.2*(1 - con)*np.clip(rho, 0, 1), 1 - 0.35*con*rim)
-            sc.add_instance(cls, sl, hole)
-    elif t == 'gap':
-        gw = (0.25 + 0.08*(p.severity - 1))*g.uniform(0.8, 1.2)
-        gwin = sc.gtab[ui]
-        root = _lookup(np.sqrt(np.clip(1 - np.abs(v2)/(gw/2), 0, 1)), _curve('root'))*gwin*(np.abs(v2) >= half)   # (...)**0.3
-        sc.z -= 1.0*root
-        sc.dark *= 1 - 0.9*con*root
-        av = np.abs(v2)
-        m = (gwin > 0) & (av < sc.wtab[ui]/2) & (av >= half)      # where the bead should be and is not
-        ys, xs = np.nonzero(m)
-        if len(ys):
-            sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-            sc.add_instance(cls, sl, m[sl])
+    _STAMPS[sc.p.defect_type](sc, g, (u2, v2, half, ui))
 
 # %% ../nbs/10_render.ipynb #9ea3be88
 def _instances(sc: _Scene, rgb: np.ndarray) -> list:

@@ -69,6 +69,7 @@ def colour_shift(imgs: np.ndarray, red: float) -> np.ndarray:
     b, single = as_batch(imgs, name='colour_shift')
     return unbatch(_lut(b, _gain_lut((1.0, 1.0, 1.0), (float(red), 0.0, 0.0))), single)
 
+# %% ../../nbs/15_variants_drifted.ipynb #0f1fa183
 @lru_cache(maxsize=32)
 def _gauss_kernel(ksize: int, sigma: float) -> np.ndarray:
     import cv2

@@ -76,6 +76,7 @@ def make_occluder(kind: str, severity: int, h: int, w: int, seed: int) -> tuple[
     if kind != 'smoke': a = cv2.GaussianBlur(a, (3, 3), 0)            # a soft edge
     return np.clip(a, 0, 1).astype(np.float32), np.clip(layer, 0, 255).astype(np.uint8)
 
+# %% ../../nbs/16_variants_occlusion.ipynb #2fd212d3
 def occlude(imgs: np.ndarray, alpha: np.ndarray, layer: np.ndarray) -> np.ndarray:
     "Composite an occluder over uint8 RGB images: `img (1 - alpha) + layer alpha`."
     import cv2
