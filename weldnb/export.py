@@ -203,7 +203,7 @@ def quantize_int8(fp32_path: Path, out_path: Path, calib: np.ndarray, per_channe
     out_path = Path(out_path)
     with tempfile.TemporaryDirectory() as t:
         pre = Path(t)/'pre.onnx'
-        quant_pre_process(str(fp32_path), str(pre), skip_symbolic_shape=False)
+        quant_pre_process(str(fp32_path), str(pre), skip_symbolic_shape=True)   # ONNX shape inference suffices; the symbolic one stops at Resize
         exclude = _first_convs(pre) if keep_fp32 == 'first_conv' else list(keep_fp32)
         wt = {'int8': QuantType.QInt8, 'uint8': QuantType.QUInt8}[weight_type]
         quantize_static(str(pre), str(out_path), Reader(calib), quant_format=QuantFormat.QDQ, per_channel=per_channel,
