@@ -509,7 +509,8 @@ print(json.dumps({'p50_ms': 1000*float(np.median(ts)), 'p95_ms': 1000*float(np.p
 
 def litert_python() -> Path | None:
     "The Python of the LiteRT venv (`$WELDNB_LITERT_PYTHON`, else `<repo>/.venv-litert/bin/python`), None when there is none."
-    cand = [os.environ.get('WELDNB_LITERT_PYTHON', '')] + [str(Path(__file__).resolve().parent.parent/'.venv-litert'/'bin'/'python')]
+    import weldnb
+    cand = [os.environ.get('WELDNB_LITERT_PYTHON', ''), str(Path(weldnb.__file__).resolve().parent.parent/'.venv-litert'/'bin'/'python')]
     return next((Path(c) for c in cand if c and Path(c).is_file()), None)
 
 def to_litert(onnx_path: Path, out_dir: Path, python: Path) -> Path:

@@ -34,12 +34,13 @@ def check_inputs(model_dir: Path, manifest: dict) -> np.ndarray | None:
     if not is_present(chk): return None
     spec = input_spec(manifest); H, W = spec.size; c = spec.n_channels
     xs = []
-    for rel in chk['inputs']:
-        raw = (Path(model_dir)/rel).read_bytes()
+    for entry in chk['inputs']:                  # one file per image, or [RGB file, depth file] of a two-input model
+        raws = [(Path(model_dir)/rel).read_bytes() for rel in ([entry] if isinstance(entry, str) else entry)]
         if chk['dtype'] == 'uint8':
-            img = np.frombuffer(raw, np.uint8).reshape(c, H, W).transpose(1, 2, 0)
+            img = np.frombuffer(raws[0], np.uint8).reshape(c, H, W).transpose(1, 2, 0)
             xs.append(spec.normalise(np.ascontiguousarray(img if c > 1 else img[..., 0]))[None])
-        else: xs.append(np.frombuffer(raw, np.float32).reshape(1, c, H, W).copy())
+        else: xs.append(np.concatenate([np.frombuffer(r, np.float32).reshape(1, -1, H, W) for r in raws], 1).copy())
+        if xs[-1].shape[1] != c: raise ModelError(f'{model_dir}/{entry}: self-check input has {xs[-1].shape[1]} channels, the model {c}')
     return np.concatenate(xs)
 
 def run_outputs(session, manifest: dict, x: np.ndarray, names: list, fixed_batch: bool = False) -> list:
