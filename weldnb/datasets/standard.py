@@ -23,8 +23,8 @@ from ..render import (DEFECT_TYPES, DEFECT_CLASS, SEVERITIES, WeldParams, WeldRe
 
 # %% auto #0
 __all__ = ['UNKNOWN_RULE', 'UNKNOWN_REASONS', 'CONDITIONS', 'CAMERAS', 'OPERATORS', 'T0', 'quality_measures', 'unknown_reasons',
-           'label_of', 'bad_condition', 'standard_sample', 'render_shard', 'run_shards', 'shard_ranges',
-           'split_stratum', 'build_standard']
+           'label_of', 'bad_condition', 'standard_sample', 'render_samples', 'render_shard', 'run_shards',
+           'shard_ranges', 'split_stratum', 'build_standard']
 
 # %% ../../nbs/11_dataset_standard.ipynb #25e9c9fc
 UNKNOWN_RULE = dict(min_mean_lum=35.0, max_saturated_share=0.40, max_blur_sigma_px=2.5, min_bead_in_frame=0.5,
@@ -117,17 +117,25 @@ def _extra(r: WeldRender, q: dict, why: list, cond: str) -> dict:
                 polygons=json.dumps([[b['class'], b['polygon']] for b in r.instances]))
 
 # %% ../../nbs/11_dataset_standard.ipynb #ea6cd27e
-def render_shard(args: tuple) -> list:
-    "Render samples `start..stop-1` and write their files under `root`; returns their metadata rows."
-    root, seed, start, stop, kw = args
+def render_samples(root: Path, seed: int, start: int, stop: int, kw: dict,
+                   sample=None,       # `sample(seed, i, **kw)` -> (render, SampleMeta); default standard_sample
+                   write_extra=None,  # `write_extra(root, render, meta)`: files a set adds beside each sample
+                  ) -> list:
+    "Render samples `start..stop-1` and write their files under `root`, OpenCV on one thread; returns their metadata rows."
+    sample = sample or standard_sample
     prev = cv2.getNumThreads(); cv2.setNumThreads(1)
     try:
         rows = []
         for i in range(start, stop):
-            r, meta = standard_sample(seed, i, **kw)
+            r, meta = sample(seed, i, **kw)
             rows.append(write_sample(Path(root), meta, r.rgb, r.depth, r.mask))
+            if write_extra: write_extra(Path(root), r, meta)
         return rows
     finally: cv2.setNumThreads(prev)
+
+def render_shard(args: tuple) -> list:
+    "Render one shard `(root, seed, start, stop, kw)` of the standard set; returns its metadata rows."
+    return render_samples(*args)
 
 def run_shards(fn, shards: list, workers: int = 1, client=None) -> list:
     "Results of `fn` on every shard, in shard order: serially, in a process pool of `workers`, or on a Dask client."

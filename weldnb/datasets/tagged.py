@@ -17,10 +17,10 @@ from ..core import (rng, data_dir, SampleMeta, DatasetWriter, write_sample, assi
                          atomic_write_json, encode_png, SPLITS)
 from ..render import DEFECT_TYPES, CLASS_NAMES, SEVERITIES, sample_params, render_weld, exact_blur
 from .standard import (CAMERAS, OPERATORS, T0, quality_measures, unknown_reasons, _extra, run_shards,
-                                      shard_ranges)
+                                      render_samples, shard_ranges)
 
 # %% auto #0
-__all__ = ['soft_heatmap', 'cell_of', 'tagged_sample', 'to_coco', 'render_tagged_shard', 'build_tagged']
+__all__ = ['soft_heatmap', 'cell_of', 'tagged_sample', 'to_coco', 'write_heatmap', 'render_tagged_shard', 'build_tagged']
 
 # %% ../../nbs/12_dataset_tagged_ko.ipynb #f3bddde3
 def soft_heatmap(mask: np.ndarray, min_sigma: float = 1.5, max_sigma: float = 8.0) -> np.ndarray:
@@ -82,19 +82,14 @@ def to_coco(df, size: int = 224, description: str = 'weldnb tagged KO') -> dict:
                 annotations=anns, categories=cats)
 
 # %% ../../nbs/12_dataset_tagged_ko.ipynb #973953d1
+def write_heatmap(root: Path, r, meta) -> None:
+    "The soft heatmap of a tagged sample's mask, as `heatmaps/<id>.png` under `root`."
+    hm = np.round(soft_heatmap(r.mask)*255).astype(np.uint8)
+    atomic_write_bytes(Path(root)/'heatmaps'/f'{meta.id}.png', encode_png(hm))
+
 def render_tagged_shard(args: tuple) -> list:
-    "Render tagged samples `start..stop-1` into `root` (images, depth, masks, heatmaps); returns metadata rows."
-    root, seed, start, stop, kw = args
-    prev = cv2.getNumThreads(); cv2.setNumThreads(1)
-    try:
-        rows = []
-        for i in range(start, stop):
-            r, meta = tagged_sample(seed, i, **kw)
-            rows.append(write_sample(Path(root), meta, r.rgb, r.depth, r.mask))
-            hm = np.round(soft_heatmap(r.mask)*255).astype(np.uint8)
-            atomic_write_bytes(Path(root)/'heatmaps'/f'{meta.id}.png', encode_png(hm))
-        return rows
-    finally: cv2.setNumThreads(prev)
+    "Render one shard `(root, seed, start, stop, kw)` of tagged samples (images, depth, masks, heatmaps); returns metadata rows."
+    return render_samples(*args, sample=tagged_sample, write_extra=write_heatmap)
 
 def build_tagged(n_per_cell: int, seed: int = 0, name: str = 'tagged_ko', root: Path | None = None, workers: int = 1,
                  client=None, shard_size: int = 50, size: int = 224) -> dict:
