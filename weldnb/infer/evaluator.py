@@ -16,8 +16,8 @@ from .scoring import LABELS, BOARD_CLASSES
 
 # %% auto #0
 __all__ = ['CUE_CLASS', 'EvaluationInputError', 'check_depth', 'check_image', 'depth_noise_mm', 'condition_depth',
-           'BeadMeasurement', 'measure_bead', 'Rubric', 'check_rubric', 'RuleConfig', 'image_quality', 'Cue',
-           'defect_cues', 'rule_check', 'defect_list', 'Evaluation', 'WeldEvaluator']
+           'BeadMeasurement', 'seam_axis', 'seam_frame', 'measure_bead', 'Rubric', 'check_rubric', 'RuleConfig',
+           'image_quality', 'Cue', 'defect_cues', 'rule_check', 'defect_list', 'Evaluation', 'WeldEvaluator']
 
 # %% ../../nbs/52_evaluate.ipynb #234b5b91
 class EvaluationInputError(InputError):
@@ -145,15 +145,10 @@ class BeadMeasurement:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()
                 if not isinstance(v, (np.ndarray, dict, tuple))}
 
-def measure_bead(depth, mm_per_px: float, f1: float = 0.05, f2: float = 0.15, min_height_mm: float = 0.04,
-                 smooth_mm: float = 4.0) -> BeadMeasurement | None:
-    "Measure the bead on a height map (mm) with pixel pitch `mm_per_px`; None when no bead is in view."
-    import cv2
-    d = check_depth(depth)
-    if not (isinstance(mm_per_px, (int, float, np.floating)) and math.isfinite(mm_per_px) and 0 < mm_per_px < 10):
-        raise EvaluationInputError(f'mm_per_px must be a positive pixel pitch in mm, got {mm_per_px!r}')
-    mm_per_px = float(mm_per_px)
-    H, W = d.shape
+
+# %% ../../nbs/52_evaluate.ipynb #abf99070
+def seam_axis(d: np.ndarray, min_height_mm: float = 0.04) -> tuple | None:
+    "((cx, cy, dx, dy), raised mask): the seam's centre and direction in pixels from the raised part of a height map; None when no bead is in view."
     top = float(np.percentile(d, 99.5))
     if top < 2*min_height_mm: return None
     thr = 0.3*top
@@ -165,12 +160,35 @@ def measure_bead(depth, mm_per_px: float, f1: float = 0.05, f2: float = 0.15, mi
     ev, evec = np.linalg.eigh(np.cov(np.stack([xs - cx, ys - cy]), aweights=wts))
     dx, dy = (float(v) for v in evec[:, 1])
     if dx < 0 or (dx == 0 and dy < 0): dx, dy = -dx, -dy
+    return (cx, cy, dx, dy), m
+
+def seam_frame(d: np.ndarray, axis: tuple) -> tuple:
+    "(Z, L): the height map resampled bilinearly on the seam's frame (row: along the seam, column: across it, centre column L); NaN outside the image."
+    import cv2
+    H, W = d.shape
+    cx, cy, dx, dy = axis
     nx, ny = -dy, dx
     L = int(math.ceil(math.hypot(H, W)/2)) + 1
     g = np.arange(-L, L + 1, dtype=np.float32)
     U, V = np.meshgrid(g, g, indexing='ij')
     Z = cv2.remap(d, (cx + U*dx + V*nx).astype(np.float32), (cy + U*dy + V*ny).astype(np.float32), cv2.INTER_LINEAR,
                   borderMode=cv2.BORDER_CONSTANT, borderValue=float('nan'))
+    return Z, L
+
+
+# %% ../../nbs/52_evaluate.ipynb #05d88e1b
+def measure_bead(depth, mm_per_px: float, f1: float = 0.05, f2: float = 0.15, min_height_mm: float = 0.04,
+                 smooth_mm: float = 4.0) -> BeadMeasurement | None:
+    "Measure the bead on a height map (mm) with pixel pitch `mm_per_px`; None when no bead is in view."
+    d = check_depth(depth)
+    if not (isinstance(mm_per_px, (int, float, np.floating)) and math.isfinite(mm_per_px) and 0 < mm_per_px < 10):
+        raise EvaluationInputError(f'mm_per_px must be a positive pixel pitch in mm, got {mm_per_px!r}')
+    mm_per_px = float(mm_per_px)
+    found = seam_axis(d, min_height_mm)
+    if found is None: return None
+    (cx, cy, dx, dy), m = found
+    Z, L = seam_frame(d, (cx, cy, dx, dy))
+    ys, xs = np.nonzero(m)
     ua = (xs - cx)*dx + (ys - cy)*dy
     w_est = m.sum()/max(float(ua.max() - ua.min()), 1.0)           # raised area / length: about the width in pixels
     c0 = L
@@ -192,7 +210,7 @@ def measure_bead(depth, mm_per_px: float, f1: float = 0.05, f2: float = 0.15, mi
     valid = present & np.isfinite(width_px) & (sl > 0) & (sr > 0)
     nobead = ~present & np.isfinite(sub).all(1)                     # cross-section in the frame, no bead in it
     mid = (toe_l + toe_r)/2
-    hz = np.full(len(g), np.nan)
+    hz = np.full(len(Z), np.nan)
     ii = np.flatnonzero(valid)
     i0 = np.clip(np.floor(mid[ii]).astype(int), 0, Z.shape[1] - 2); t = mid[ii] - i0
     hz[ii] = Z[ii, i0]*(1 - t) + Z[ii, i0 + 1]*t
