@@ -16,9 +16,10 @@ import torch.nn as nn
 from .core import LABELS, read_image, read_metadata, load_summary, data_dir, models_dir, reports_dir
 
 # %% auto #0
-__all__ = ['METHODS', 'METHOD_NAMES', 'AllHeads', 'module_by_name', 'find_target_layer', 'CamAdapter', 'check_same_size',
-           'dilate', 'pointing_game', 'energy_in_mask', 'map_iou', 'map_auprc', 'localisation', 'cam_energy_ceiling',
-           'spearman', 'road_combined', 'randomization_steps', 'randomized', 'time_method', 'explain_inputs']
+__all__ = ['METHODS', 'METHOD_NAMES', 'AllHeads', 'module_by_name', 'find_target_layer', 'HookGuard', 'CamAdapter',
+           'check_same_size', 'dilate', 'pointing_game', 'energy_in_mask', 'map_iou', 'map_auprc', 'localisation',
+           'cam_energy_ceiling', 'spearman', 'road_combined', 'randomization_steps', 'randomized', 'time_method',
+           'explain_inputs']
 
 # %% ../nbs/40_explain.ipynb #f6469c32
 class AllHeads(nn.Module):
@@ -59,7 +60,7 @@ def find_target_layer(model: nn.Module, input_shape: tuple) -> str:
         raise ValueError(f'{type(model).__name__}: no convolutional layer with a spatial output for input {input_shape}')
     return spatial[-1]
 
-# %% ../nbs/40_explain.ipynb #3e9d6c8d
+# %% ../nbs/40_explain.ipynb #91bde039
 METHODS = ('gradcam', 'gradcam++', 'hirescam', 'xgradcam', 'layercam', 'eigencam', 'scorecam', 'gradient')
 METHOD_NAMES = dict(gradcam='Grad-CAM', **{'gradcam++': 'Grad-CAM++'}, hirescam='HiResCAM', xgradcam='XGrad-CAM',
                     layercam='LayerCAM', eigencam='EigenCAM', scorecam='Score-CAM', gradient='input gradient')
@@ -71,7 +72,45 @@ def _cam_class(method: str):
     if method not in classes: raise ValueError(f'unknown saliency method {method!r}; known: {list(METHODS)}')
     return classes[method]
 
-class CamAdapter:
+class _quiet_tqdm:
+    "Silence the per-batch progress bar Score-CAM prints (tqdm) for the duration of a call."
+    def __enter__(self):
+        import tqdm
+        self._orig, self._mod = tqdm.tqdm, tqdm
+        tqdm.tqdm = lambda it, *a, **k: it
+    def __exit__(self, *exc): self._mod.tqdm = self._orig
+
+
+# %% ../nbs/40_explain.ipynb #ba6b080a
+class HookGuard:
+    "A context manager over `self.net`: leaving `with` removes every hook added to it since `with` began and restores `self.model.main_only`."
+    def __enter__(self):
+        self._hooks_before = self._hook_ids()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+    def _hook_ids(self) -> dict:
+        return {id(m): (set(m._forward_hooks), set(m._backward_hooks)) for m in self.net.modules()}
+
+    def release(self) -> None:
+        "Remove hooks added to the model since `with` began (pytorch-grad-cam's own go after each call) and restore `main_only`."
+        before = getattr(self, '_hooks_before', {})
+        for m in self.net.modules():
+            f, b = before.get(id(m), (set(), set()))
+            for k in [k for k in m._forward_hooks if k not in f]: del m._forward_hooks[k]
+            for k in [k for k in m._backward_hooks if k not in b]: del m._backward_hooks[k]
+        if self._main_only is not None: self.model.main_only = self._main_only
+
+    def n_hooks(self) -> int:
+        "Forward and backward hooks currently registered anywhere in the model."
+        return sum(len(m._forward_hooks) + len(m._backward_hooks) for m in self.net.modules())
+
+
+# %% ../nbs/40_explain.ipynb #a953156a
+class CamAdapter(HookGuard):
     "A weldnb.train model (RGB or RGB+depth, multi-head) made usable by pytorch-grad-cam; `with` releases every hook."
     def __init__(self, model: nn.Module,
                  desc: dict | None = None,       # the model.json description (classes, defect types, head sizes, input size)
@@ -99,30 +138,6 @@ class CamAdapter:
             raise ValueError(f'target layer {self.layer_name!r} contains no convolution')
         self.scorecam_bs = scorecam_bs
         self._main_only = getattr(model, 'main_only', None)
-
-    def __enter__(self):
-        self._hooks_before = self._hook_ids()
-        return self
-
-    def __exit__(self, *exc):
-        self.release()
-        return False
-
-    def _hook_ids(self) -> dict:
-        return {id(m): (set(m._forward_hooks), set(m._backward_hooks)) for m in self.net.modules()}
-
-    def release(self) -> None:
-        "Remove hooks added to the model since `with` began (pytorch-grad-cam's own go after each call) and restore `main_only`."
-        before = getattr(self, '_hooks_before', {})
-        for m in self.net.modules():
-            f, b = before.get(id(m), (set(), set()))
-            for k in [k for k in m._forward_hooks if k not in f]: del m._forward_hooks[k]
-            for k in [k for k in m._backward_hooks if k not in b]: del m._backward_hooks[k]
-        if self._main_only is not None: self.model.main_only = self._main_only
-
-    def n_hooks(self) -> int:
-        "Forward and backward hooks currently registered anywhere in the model."
-        return sum(len(m._forward_hooks) + len(m._backward_hooks) for m in self.net.modules())
 
     def target_index(self, target: str = 'KO') -> int:
         "Column of the all-heads logit row: a class name (default 'KO') or 'type:<defect type>'."
@@ -178,13 +193,6 @@ class CamAdapter:
         "All-heads logits of a normalised batch."
         with torch.no_grad(): return self.net(x).numpy()
 
-class _quiet_tqdm:
-    "Silence the per-batch progress bar Score-CAM prints (tqdm) for the duration of a call."
-    def __enter__(self):
-        import tqdm
-        self._orig, self._mod = tqdm.tqdm, tqdm
-        tqdm.tqdm = lambda it, *a, **k: it
-    def __exit__(self, *exc): self._mod.tqdm = self._orig
 
 # %% ../nbs/40_explain.ipynb #3cc5098d
 def check_same_size(smap: np.ndarray, mask: np.ndarray, where: str = 'mask') -> None:
@@ -237,6 +245,8 @@ def localisation(smap: np.ndarray, mask: np.ndarray, tol_px: int = 15, iou_thres
                 energy_tol=energy_in_mask(smap, mask, tol_px), iou=map_iou(smap, mask, iou_threshold),
                 auprc=map_auprc(smap, mask), mask_share=float(m.mean()), mask_tol_share=float(dilate(m, tol_px).mean()))
 
+
+# %% ../nbs/40_explain.ipynb #d144325d
 def cam_energy_ceiling(mask: np.ndarray, grid: tuple, tol_px: int = 0) -> float:
     """Highest share of energy inside `mask` (dilated by `tol_px`) that any non-negative map on a target layer of
     `grid` (rows, cols) can reach once upsampled bilinearly to the mask size, as pytorch-grad-cam upsamples. The share
@@ -256,6 +266,7 @@ def cam_energy_ceiling(mask: np.ndarray, grid: tuple, tol_px: int = 0) -> float:
             up = cv2.resize(cell, (W, H), interpolation=cv2.INTER_LINEAR).astype(np.float64)
             if up.sum() > 0: best = max(best, float((up*m).sum() / up.sum()))
     return best
+
 
 # %% ../nbs/40_explain.ipynb #9b357b2d
 def spearman(a: np.ndarray, b: np.ndarray, valid: np.ndarray | None = None) -> float:
