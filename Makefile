@@ -10,13 +10,15 @@ CONSTRAINTS ?= $(wildcard constraints.txt)
 PIN := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: pipeline test lab docs readme install constraints clean help
+.PHONY: pipeline test fuzz lab docs readme install constraints clean help
 
 help:
-	@echo "make pipeline  set up .venv and run every notebook at demo scale (data/, reports/, models/)"
+	@echo "make pipeline  set up .venv, run every notebook at demo scale (data/, reports/, models/), check the goals"
 	@echo "make test      set up .venv and run the tests: nbdev sync, notebooks at smoke scale, tests/"
+	@echo "make fuzz      the fuzz suite of the untrusted-input readers at a large example count (FUZZ_EXAMPLES=500)"
 	@echo "make lab       JupyterLab on this repository"
 	@echo "make docs      build the documentation site into site/ from the executed notebooks"
+	@echo "make readme    regenerate README.md from nbs/index.ipynb and the last demo benchmark"
 	@echo "make constraints  record the versions installed in .venv into constraints.txt (after an upgrade on purpose)"
 
 # --- set-up: a fresh clone with only python3 -------------------------------------------------------
@@ -42,23 +44,33 @@ constraints: | $(PY)
 	{ sed -n '/^#/p' constraints.txt 2>/dev/null; $(BIN)/pip freeze --exclude-editable; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 # --- the README's commands ------------------------------------------------------------------------
+# `$(PY) -m weldnb.run` is the `weldnb-run` command; it works before the console script is installed.
+RUN := $(PY) -m weldnb.run
+
 pipeline: install
-	$(PY) tests/runner.py --scale demo
+	$(RUN) run --scale demo
+	$(RUN) check --scale demo
 
 test: install
-	$(PY) tests/check_sync.py
+	$(PY) -m weldnb.docs check-sync
 	rm -rf runs/smoke
 	$(PY) -m pytest -n 2 --dist loadfile -m "not docs and not after_notebooks" tests
 	$(PY) -m pytest -n 2 --dist loadfile -m "docs or after_notebooks" tests
+
+# The fuzz suite (tests/test_fuzz.py) runs in `make test` at a small, fixed example count; here at FUZZ_EXAMPLES per
+# property, random, with failing examples kept in runs/hypothesis/ and replayed first on the next run.
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 2 -p no:cacheprovider --hypothesis-show-statistics tests/test_fuzz.py
 
 lab: install
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 $(ROOT_FLAG) --notebook-dir=.
 
 docs: install
-	$(PY) tests/docs_site.py build
+	$(PY) -m weldnb.docs build
 
 readme: install
-	$(PY) tests/docs_site.py readme
+	$(PY) -m weldnb.docs readme
 
 clean:
 	rm -rf runs site _docs_src

@@ -1,4 +1,4 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))   # tests/runner.py is importable as `runner`
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # the test helpers beside this file (tiny_notebooks, venvs, ...)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json, os, subprocess, sys
 from pathlib import Path
 
-from runner import RUNS, run_notebook
+from weldnb.run import run_notebook
 
-SMOKE = RUNS/'smoke'
+SMOKE = Path(__file__).resolve().parent.parent/'runs'/'smoke'
 MODEL = 'edge'
 
 

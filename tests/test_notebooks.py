@@ -2,12 +2,15 @@
 
 The weld pipeline is a chain (render -> datasets -> variants -> train -> calibrate -> export ...), so its
 notebooks live in this file and run in order on one worker (`pytest -n 2 --dist loadfile` keeps a file's
-tests together and in order). The real-data chain (17 -> 22) has its own file and runs beside it.
+tests together and in order). The real-data chain (17 -> 22), the textured chain (60 -> 64) and the notebooks that need
+no weld data (core, runner, docs, the board's collection service) have their own files and run beside it.
 """
 import pytest
-from runner import NotebookError, numbered_notebooks, run_notebook
+from weldnb.run import NotebookError, numbered_notebooks, run_notebook
 
-REAL_CHAIN = ('17_public_datasets', '17a_public_scanners', '17b_public_convert', '22_real_baselines')   # tests/test_notebooks_real.py
+REAL_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('17', '22'))   # tests/test_notebooks_real.py
+# notebooks that read no dataset or model of the weld chain: tests/test_notebooks_standalone.py runs them on the other worker
+STANDALONE = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('00', '01', '02', '03', '04', '05', '70', '71'))
 TEXTURED_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('60', '61', '62', '63', '64'))  # tests/test_notebooks_textured.py
 
 
@@ -16,6 +19,6 @@ def check_notebook(stem: str) -> None:
     except NotebookError as e: pytest.fail(str(e), pytrace=False)
 
 
-@pytest.mark.parametrize('stem', [p.stem for p in numbered_notebooks() if p.stem not in REAL_CHAIN + TEXTURED_CHAIN])
+@pytest.mark.parametrize('stem', [p.stem for p in numbered_notebooks() if p.stem not in REAL_CHAIN + TEXTURED_CHAIN + STANDALONE])
 def test_notebook(stem):
     check_notebook(stem)

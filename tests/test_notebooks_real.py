@@ -1,7 +1,7 @@
 """The real-data notebooks (public dataset adapters, then baselines on them) at smoke scale, in order,
 on their own xdist worker beside the weld chain of tests/test_notebooks.py."""
 import pytest
-from runner import numbered_notebooks
+from weldnb.run import numbered_notebooks
 from test_notebooks import REAL_CHAIN, check_notebook
 
 

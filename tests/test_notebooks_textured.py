@@ -2,7 +2,7 @@
 the grid, the CNN loop) at smoke scale, in order, in their own file so that xdist runs them beside the weld
 chain of tests/test_notebooks.py (they need nothing the weld chain writes)."""
 import pytest
-from runner import numbered_notebooks
+from weldnb.run import numbered_notebooks
 from test_notebooks import TEXTURED_CHAIN, check_notebook
 
 

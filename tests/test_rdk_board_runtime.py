@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 from exported_model import compare, exported_smoke_model, run_cli
-from runner import ROOT
 from venvs import fresh_venv
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ORT_BOARD = '1.23.2'
 BOARD_PLATFORMS = ['manylinux_2_35_aarch64', 'manylinux_2_28_aarch64', 'manylinux_2_27_aarch64',

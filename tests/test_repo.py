@@ -1,21 +1,15 @@
-"""Repository contracts that no single notebook owns: parameters cells, smoke parameters, clean
-notebooks, the README, and the clear one-line failures of the runner and the Makefile."""
+"""Repository contracts that no single notebook owns: parameters cells, the parameter files of every scale,
+the goals file, clean notebooks, the README, and the clear one-line failures of the runner and the Makefile."""
 import json, os, re, shutil, stat, subprocess, sys
 from pathlib import Path
 
 import pytest
-import docs_site
-from runner import NBS, ROOT, NotebookError, numbered_notebooks, parameters_cells, run_notebook, smoke_params
+from tiny_notebooks import code as _code, nb as _nb
+from weldnb.docs import readme_text
+from weldnb.run import SCALES, NotebookError, load_goals, load_params, nbs_dir, numbered_notebooks, parameters_cells, run_notebook
 
-
-def _nb(cells):
-    return {'cells': cells, 'metadata': {'kernelspec': {'display_name': 'python3', 'language': 'python', 'name': 'python3'}},
-            'nbformat': 4, 'nbformat_minor': 5}
-
-
-def _code(src, tags=()):
-    return {'cell_type': 'code', 'execution_count': None, 'id': f'c{abs(hash(src)) % 10**8}',
-            'metadata': {'tags': list(tags)} if tags else {}, 'outputs': [], 'source': src}
+ROOT = Path(__file__).resolve().parent.parent
+NBS = nbs_dir(ROOT)
 
 
 def test_every_notebook_has_one_parameters_cell_with_scale():
@@ -25,12 +19,17 @@ def test_every_notebook_has_one_parameters_cell_with_scale():
         assert 'scale' in ''.join(cell['source']), f'{p.name}: the parameters cell must define `scale`'
 
 
-def test_every_notebook_has_smoke_parameters():
-    sp = smoke_params()
-    missing = [p.stem for p in numbered_notebooks() if p.stem not in sp]
-    assert not missing, f'add these to tests/smoke_params.yaml: {missing}'
-    stale = sorted(set(sp) - {p.stem for p in numbered_notebooks()})
-    assert not stale, f'tests/smoke_params.yaml names notebooks that do not exist: {stale}'
+def test_parameter_files_are_valid_and_smoke_is_complete():
+    "params/<scale>.yaml name only notebooks and parameters that exist; every notebook has smoke parameters."
+    stems = [p.stem for p in numbered_notebooks(ROOT)]
+    for scale in SCALES:
+        d = load_params(scale, ROOT, need=stems)        # raises, in one line, on any unknown notebook or key
+        assert scale != 'smoke' or set(d) == set(stems)
+
+
+def test_goals_file_parses():
+    goals = load_goals(ROOT)
+    assert 'pipeline_demo_minutes' in goals and all(g['meaning'] for g in goals.values())
 
 
 def test_notebooks_are_committed_clean():
@@ -42,9 +41,10 @@ def test_notebooks_are_committed_clean():
 
 
 def test_readme_is_generated_from_index():
-    assert (ROOT/'README.md').read_text() == docs_site.readme_text(), 'README.md is stale: run `make readme`'
+    assert (ROOT/'README.md').read_text() == readme_text(ROOT), 'README.md is stale: run `make readme`'
     text = (ROOT/'README.md').read_text()
-    assert text.index('make pipeline') < text.index('| notebook |') and 'Coming from nbdev 2' in text
+    assert text.index('make pipeline') < text.index('| notebook |') < text.index('## Results') and 'Coming from nbdev 2' in text
+    assert '](nbs/design.md)' in text and (ROOT/'nbs'/'design.md').is_file()
 
 
 def test_missing_parameters_cell_is_one_clear_error(tmp_path):

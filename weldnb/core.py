@@ -6,7 +6,7 @@ Docs: https://weldnb.github.io/weldnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #918bafef
 from __future__ import annotations
-import csv, hashlib, io, json, os, platform, random, shutil, sys
+import csv, functools, hashlib, io, json, math, os, platform, random, shutil, subprocess, sys, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Iterable
@@ -17,11 +17,12 @@ from .infer.io import InputError, encode_npy, encode_png, read_depth, read_image
 from .infer.scoring import LABELS
 
 # %% auto #0
-__all__ = ['SPLITS', 'METADATA_COLUMNS', 'DATA_SUBDIRS', 'project_root', 'data_dir', 'reports_dir', 'models_dir',
-           'shared_datasets_dir', 'derive_seed', 'rng', 'seed_everything', 'sha256_bytes', 'atomic_write_bytes',
-           'atomic_write_text', 'atomic_write_json', 'write_image', 'SampleMeta', 'metadata_csv', 'write_metadata',
-           'read_metadata', 'validate_metadata', 'assign_splits', 'array_sha256', 'content_sha256', 'content_hash',
-           'write_sample', 'DatasetWriter', 'load_summary', 'machine_info', 'write_metrics', 'progress']
+__all__ = ['SPLITS', 'METADATA_COLUMNS', 'DATA_SUBDIRS', 'METRICS_RUN_KEYS', 'project_root', 'data_dir', 'reports_dir',
+           'models_dir', 'shared_datasets_dir', 'derive_seed', 'rng', 'seed_everything', 'sha256_bytes',
+           'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'write_image', 'SampleMeta', 'metadata_csv',
+           'write_metadata', 'read_metadata', 'validate_metadata', 'assign_splits', 'array_sha256', 'content_sha256',
+           'content_hash', 'write_sample', 'DatasetWriter', 'load_summary', 'machine_info', 'git_commit', 'utc_now',
+           'run_id', 'write_metrics', 'progress']
 
 # %% ../nbs/00_core.ipynb #9e8abe60
 def _is_project(d: Path) -> bool:
@@ -379,23 +380,51 @@ def machine_info() -> str:
     except OSError: pass
     return f'{cpu}; {os.cpu_count()} logical cores; {platform.system()} {platform.machine()}; Python {platform.python_version()}'
 
-def write_metrics(stem: str, metrics: dict, scale: str, threads: int | str | None = None) -> Path:
-    "Write headline figures to `reports/metrics/<stem>.json`, merged with the figures already there from this notebook."
-    import math
-    out = {}
-    for k, v in metrics.items():
-        if isinstance(v, (bool, np.bool_)): v = int(v)
-        if isinstance(v, (int, float, np.integer, np.floating)):
-            if not math.isfinite(float(v)): raise ValueError(f'metric {k!r} is not finite: {v}')
-            out[k] = v.item() if isinstance(v, np.generic) else v
-        elif isinstance(v, str): out[k] = v
-        else: raise ValueError(f'metric {k!r} must be a number or string, got {type(v).__name__}')
-    p = reports_dir()/'metrics'/f'{stem}.json'
-    prev = json.loads(p.read_text()) if p.is_file() else {}
-    if prev.get('scale') not in (None, scale): prev = {}    # figures of another scale are not mixed in
-    prev.update(out)
-    prev.update(machine=machine_info(), threads=str(threads if threads is not None else os.cpu_count()), scale=scale)
-    return atomic_write_json(p, prev)
+def git_commit(root: Path | None = None) -> str:
+    "The commit checked out in the weldnb checkout `root` (default: the project root); '' outside a git checkout."
+    root = Path(root) if root is not None else project_root()
+    if not _is_project(root): return ''
+    try: r = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError): return ''
+    return r.stdout.strip() if r.returncode == 0 else ''
+
+def utc_now() -> str:
+    "The current UTC time, ISO 8601 to the second (`2026-01-31T12:00:00Z`)."
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+
+@functools.cache
+def _process_run_id() -> str: return f'{utc_now()}-pid{os.getpid()}'
+
+def run_id() -> str:
+    "The id of the run this process belongs to: `$WELDNB_RUN_ID` (the runner sets one per notebook), else one per process."
+    return os.environ.get('WELDNB_RUN_ID') or _process_run_id()
+
+# %% ../nbs/00_core.ipynb #6c1be817
+METRICS_RUN_KEYS = ('scale', 'machine', 'threads', 'commit', 'time', 'run_id')   # the run record of every metrics file
+
+def _metric(key: str, v):
+    if isinstance(v, (bool, np.bool_)): return int(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        if not math.isfinite(float(v)): raise ValueError(f'metric {key!r} is not finite: {v}')
+        return v.item() if isinstance(v, np.generic) else v
+    if isinstance(v, str): return v
+    raise ValueError(f'metric {key!r} must be a number or string, got {type(v).__name__}')
+
+def write_metrics(stem: str, metrics: dict, scale: str, threads: int | str | None = None,
+                  folder: Path | None = None, # default: reports_dir()/'metrics'
+                 ) -> Path:
+    "Write this run's headline figures to `reports/metrics/<stem>.json`, replacing the file of any earlier run."
+    out = {k: _metric(k, v) for k, v in metrics.items()}
+    if clash := sorted(set(out) & set(METRICS_RUN_KEYS)): raise ValueError(f'metric keys {clash} are reserved for the run record')
+    p = Path(folder if folder is not None else reports_dir()/'metrics')/f'{stem}.json'
+    rid = run_id()
+    try: prev = json.loads(p.read_text()) if p.is_file() else {}
+    except ValueError: prev = {}                  # a damaged file is replaced like any other
+    if prev.get('run_id') == rid and prev.get('scale') == scale:   # written earlier by this same run: keep its figures
+        out = {**{k: v for k, v in prev.items() if k not in METRICS_RUN_KEYS}, **out}
+    record = dict(scale=scale, threads=str(threads if threads is not None else os.cpu_count()), machine=machine_info(),
+                  commit=git_commit(), time=utc_now(), run_id=rid)
+    return atomic_write_json(p, {**out, **record})
 
 # %% ../nbs/00_core.ipynb #e0effd47
 def progress(it, total: int | None = None, desc: str = '', leave: bool = True):

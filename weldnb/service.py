@@ -6,7 +6,7 @@ Docs: https://weldnb.github.io/weldnb/live_inspection.html.md"""
 
 # %% ../nbs/72_live_inspection.ipynb #adcf90a5
 from __future__ import annotations
-import argparse, io, os, struct, sys, threading, time
+import argparse, os, sys, threading, time
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +14,14 @@ from flask import Blueprint, Flask, jsonify, request
 
 from . import __version__
 from .infer import WeldInspector, ModelError, InputError
+from .infer.io import decode_depth, decode_image
 from .infer.evaluator import WeldEvaluator, EvaluationInputError, Rubric
 from .collect import (ApiError, Camera, FrameStore, OpenCVCamera, VirtualCamera, DEFAULT_LABELS, check_labels, check_token,
                             collect_blueprint, json_app, json_body, require_token, start_server)
 from .collect_page import page_blueprint
 
 # %% auto #0
-__all__ = ['CUE_TYPES', 'inspection_result', 'LiveInspector', 'image_header_size', 'read_upload', 'inspect_blueprint',
-           'create_app', 'board_main']
+__all__ = ['CUE_TYPES', 'inspection_result', 'LiveInspector', 'read_upload', 'inspect_blueprint', 'create_app', 'board_main']
 
 # %% ../nbs/72_live_inspection.ipynb #5ca28d2a
 CUE_TYPES = {'pore': 'porosity', 'crack': 'crack', 'bump': 'spatter', 'gap': 'gap', 'cavity': 'undercut', 'hole': 'burn_through'}
@@ -92,39 +92,20 @@ class LiveInspector:
                     inspections=self.n, weldnb_version=__version__)
 
 # %% ../nbs/72_live_inspection.ipynb #a9e38a89
-def image_header_size(b: bytes) -> tuple | None:
-    "(width, height) from a PNG or JPEG header without decoding; None if `b` is neither."
-    if b[:8] == b'\x89PNG\r\n\x1a\n' and b[12:16] == b'IHDR' and len(b) >= 24: return struct.unpack('>II', b[16:24])
-    if b[:2] != b'\xff\xd8': return None
-    i = 2
-    while i + 9 <= len(b) and b[i] == 0xFF:
-        m, n = b[i + 1], int.from_bytes(b[i + 2:i + 4], 'big')
-        if 0xC0 <= m <= 0xCF and m not in (0xC4, 0xC8, 0xCC):
-            h, w = struct.unpack('>HH', b[i + 5:i + 9]); return w, h
-        i += 2 + n
-    return None
-
 def read_upload(max_pixels: int) -> tuple:
-    "(rgb, depth, mm_per_px or None) from a multipart upload; ApiError 400 naming the field that is wrong."
-    import cv2
+    "(rgb, depth, mm_per_px or None) from a multipart upload, read by the board slice's readers; ApiError 400 naming the field that is wrong."
     files = request.files
     for k in ('image', 'depth'):
         if k not in files: raise ApiError(400, f'upload: missing file field {k!r} (send image=<PNG or JPEG>, depth=<.npy height map in mm>)')
-    raw = files['image'].read()
-    size = image_header_size(raw)
-    if size is None: raise ApiError(400, f'image ({files["image"].filename}): not a PNG or JPEG file')
-    if size[0] * size[1] > max_pixels or 0 in size:
-        raise ApiError(400, f'image ({files["image"].filename}): {size[0]}x{size[1]} pixels is outside the limit of {max_pixels} pixels')
-    bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None: raise ApiError(400, f'image ({files["image"].filename}): not a decodable image (corrupt or truncated)')
-    try: depth = np.load(io.BytesIO(files['depth'].read()), allow_pickle=False)
-    except Exception as e: raise ApiError(400, f'depth ({files["depth"].filename}): not a readable .npy array ({type(e).__name__})') from None
-    if depth.dtype.kind not in 'fiu' or depth.size > max_pixels:
-        raise ApiError(400, f'depth ({files["depth"].filename}): expected a numeric HxW height map, got {depth.dtype} {depth.shape}')
+    try:
+        rgb = decode_image(files['image'].read(), f'image ({files["image"].filename})', max_pixels=max_pixels)
+        if rgb.ndim == 2: rgb = np.repeat(rgb[..., None], 3, axis=2)
+        depth = decode_depth(files['depth'].read(), f'depth ({files["depth"].filename})', rgb.shape, max_pixels)
+    except InputError as e: raise ApiError(400, str(e)) from None
     mm = request.form.get('mm_per_px')
     try: mm = None if mm in (None, '') else float(mm)
     except ValueError: raise ApiError(400, f'mm_per_px must be a number, got {mm!r}') from None
-    return np.ascontiguousarray(bgr[..., ::-1]), depth, mm
+    return rgb, depth, mm
 
 # %% ../nbs/72_live_inspection.ipynb #051beee1
 def inspect_blueprint(live: LiveInspector, camera: Camera | None, token: str, store: FrameStore | None = None,

@@ -11,22 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import (DatasetWriter, SampleMeta, assign_splits, data_dir, load_summary, read_image, read_metadata, rng,
+from ..core import (SPLITS, DatasetWriter, SampleMeta, assign_splits, data_dir, load_summary, read_image, read_metadata, rng,
                          shared_datasets_dir, validate_metadata)
-from .public import BadInputError, Problems, Record, Scan, dominant_class, load_record
+from .public import (BadInputError, Problems, Record, Scan, check_links, dominant_class, load_record,
+                                    near_duplicate_groups, near_duplicate_pairs, phash)
 from .scanners import LAYOUTS, detect_layout
+from ..infer.spec import tile_starts
 
 # %% auto #0
-__all__ = ['GENERATOR', 'VERSION', 'PUBLIC_DATASETS', 'tile_starts', 'tile_sample', 'resize_sample', 'subset', 'record_samples',
-           'sample_defect_type', 'convert_dataset', 'check_dataset', 'convert_public', 'pick_samples']
-
-# %% ../../nbs/17b_public_convert.ipynb #c6b5d28c
-def tile_starts(n: int, tile: int, stride: int) -> list:
-    "Left (or top) edges of the tiles along a side of `n` pixels: every `stride`, the last one moved back to end at the border."
-    if n <= tile: return [0]
-    s = list(range(0, n - tile + 1, stride))
-    if s[-1] != n - tile: s.append(n - tile)
-    return s
+__all__ = ['GENERATOR', 'VERSION', 'PUBLISHED_SPLITS', 'NEAR_DUPLICATE_MODES', 'PUBLIC_DATASETS', 'tile_sample', 'resize_sample',
+           'subset', 'record_samples', 'sample_defect_type', 'published_splits', 'set_splits', 'convert_dataset',
+           'check_dataset', 'convert_public', 'pick_samples']
 
 # %% ../../nbs/17b_public_convert.ipynb #ee87d3ed
 def _clip_boxes(bboxes: list, x: int, y: int, tile: int) -> list:
@@ -122,13 +117,11 @@ def sample_defect_type(part: dict, rec: Record, classes: list) -> str:
 
 def _write_records(w: DatasetWriter, recs: list, scan: Scan, problems: Problems, source: str, seed: int,
                    gray: bool, box_masks: bool, **cut) -> tuple:
-    "Decode, cut and add every record's samples to `w`; return the (strata, groups) of the samples, in order."
-    strata, groups = [], []
+    "Decode, cut and add every record's samples to `w`; return the (strata, groups, perceptual hashes) of the samples, in order."
+    strata, groups, hashes = [], [], []
     for rec in recs:
         try: img, mask, boxes = load_record(rec, scan, gray=gray, box_masks=box_masks)
-        except BadInputError as e:
-            file, _, msg = str(e).partition(': ')
-            problems(file, msg); continue
+        except BadInputError as e: problems.add(e); continue
         extra = {k: v for k, v in rec.extra.items() if not k.startswith('_')}
         extra.update(group=rec.group, orig_width=img.shape[1], orig_height=img.shape[0])
         for p in record_samples(rec, img, mask, boxes, **cut):
@@ -137,14 +130,58 @@ def _write_records(w: DatasetWriter, recs: list, scan: Scan, problems: Problems,
             ex = dict(extra) if p['x'] is None else dict(extra, tile_x=p['x'], tile_y=p['y'], n_defect_px=p['n_defect_px'])
             meta = SampleMeta(id=tid, label=p['label'], defect_type=dt, bboxes=p['bboxes'], source=source, seed=seed, extra=ex)
             w.add(meta, p['image'], mask=p['mask'])
-            strata.append(f'{p["label"]}/{dt}'); groups.append(rec.group)
-    return strata, groups
+            strata.append(f'{p["label"]}/{dt}'); groups.append(rec.group); hashes.append(phash(p['image']))
+    return strata, groups, hashes
 
-def _assign_row_splits(rows: list, strata: list, groups: list, recs: list, tiled: bool, seed: int) -> None:
-    "Set each row's split: stratified, grouped; a tiled dataset is stratified by its source images' strata."
+# %% ../../nbs/17b_public_convert.ipynb #0cdf41e9
+PUBLISHED_SPLITS = {'train': 'train', 'val': 'valid', 'valid': 'valid', 'validation': 'valid', 'test': 'test'}
+NEAR_DUPLICATE_MODES = ('report', 'regroup', 'drop', 'off')
+
+def published_splits(rows: list) -> list | None:
+    "Each row's published split (`orig_split`) in weldnb's names, or None unless every row has one and all three occur."
+    sp = [PUBLISHED_SPLITS.get(str(r.get('orig_split', '')).lower()) for r in rows]
+    return sp if all(sp) and set(sp) == set(SPLITS) else None
+
+def _drop_rows(w: DatasetWriter, ids: set) -> None:
+    "Remove samples `ids` (rows and files) from the writer's temporary folder."
+    for i in ids:
+        for sub, ext in (('images', 'png'), ('masks', 'png'), ('depth', 'npy')): (w.tmp/sub/f'{i}.{ext}').unlink(missing_ok=True)
+    w.rows[:] = [r for r in w.rows if r['id'] not in ids]
+
+def _splits(rows, strata, groups, near, recs, tiled, seed, pub, regroup: bool) -> list:
+    "The split of every row: published (a near-duplicate group at its earliest) or re-drawn (a group in one split)."
+    if pub is not None:
+        if not regroup: return list(pub)
+        first = {}
+        for k, g in enumerate(near): first[g] = min(first.get(g, pub[k]), pub[k], key=SPLITS.index)
+        return [first[g] for g in near]
+    gr = [groups[g] for g in near] if regroup else groups
     g_stratum = {r.group: _stratum(r) for r in recs}
-    splits = assign_splits([g_stratum[g] if tiled else s for s, g in zip(strata, groups)], groups, seed=seed)
-    for row, sp in zip(rows, splits): row['split'] = sp
+    return assign_splits([g_stratum[g] if tiled else s for s, g in zip(strata, gr)], gr, seed=seed)
+
+def set_splits(w: DatasetWriter, strata: list, groups: list, hashes: list, recs: list, tiled: bool, seed: int,
+               split_mode: str = 'auto', near_duplicates: str = 'report', near_dup_bits: int = 4, where: str = '') -> dict:
+    "Assign the rows' splits and handle near-duplicates across them; returns the summary's `split_source` and `near_duplicates`."
+    if split_mode not in ('auto', 'published', 'redraw'): raise ValueError(f"split_mode must be 'auto', 'published' or 'redraw', got {split_mode!r}")
+    if near_duplicates not in NEAR_DUPLICATE_MODES: raise ValueError(f'near_duplicates must be one of {NEAR_DUPLICATE_MODES}, got {near_duplicates!r}')
+    rows = w.rows
+    pub = published_splits(rows) if split_mode != 'redraw' else None
+    if split_mode == 'published' and pub is None:
+        raise BadInputError(f"{where}: split_mode='published' but not every image has a published train/valid/test split")
+    pairs = near_duplicate_pairs(hashes, near_dup_bits) if near_duplicates != 'off' else []
+    near = near_duplicate_groups(len(rows), pairs)
+    before = _splits(rows, strata, groups, near, recs, tiled, seed, pub, False)
+    after = _splits(rows, strata, groups, near, recs, tiled, seed, pub, near_duplicates == 'regroup')
+    for row, s in zip(rows, after): row['split'] = s
+    cross = lambda sp: [(i, j, d) for i, j, d in pairs if sp[i] != sp[j]]
+    nd = dict(mode=near_duplicates, max_bits=near_dup_bits, n_pairs=len(pairs), n_cross_split_pairs=len(cross(before)),
+              pairs=[dict(a=rows[i]['id'], a_split=before[i], b=rows[j]['id'], b_split=before[j], bits=d) for i, j, d in cross(before)[:200]])
+    left = cross(after)
+    if near_duplicates == 'drop':
+        later = {rows[max((i, j), key=lambda k: SPLITS.index(after[k]))]['id'] for i, j, _ in left}
+        nd['dropped'] = sorted(later); _drop_rows(w, later); left = []
+    nd['n_cross_split_pairs_left'] = len(left)
+    return dict(split_source='published' if pub is not None else 'redrawn', near_duplicates=nd)
 
 # %% ../../nbs/17b_public_convert.ipynb #ebfbed11
 def convert_dataset(src: Path, name: str, layout: str | None = None,
@@ -159,6 +196,9 @@ def convert_dataset(src: Path, name: str, layout: str | None = None,
                     seed: int = 0,                 # split (and subset) seed
                     on_error: str = 'raise',       # 'raise' at the first bad file, or 'skip' it and list it
                     source: str | None = None,     # `source` column (default: the dataset's name)
+                    split_mode: str = 'auto',      # 'auto': the published split when every image has one, else re-drawn; 'published' | 'redraw'
+                    near_duplicates: str = 'report',  # near-duplicates across splits: 'report' | 'regroup' | 'drop' | 'off'
+                    near_dup_bits: int = 4,        # perceptual-hash bits (of 64) within which two images are near-duplicates
                     verbose: bool = True,
                     **scan_opts) -> dict:
     "Convert the dataset folder `src` (published `layout`, detected if None) into `<root>/<name>`; returns the summary."
@@ -169,29 +209,42 @@ def convert_dataset(src: Path, name: str, layout: str | None = None,
     scanner, default_source, _ = LAYOUTS[layout]
     source = source or default_source
     problems = Problems(on_error)
+    import inspect
+    unknown = sorted(set(scan_opts) - set(inspect.signature(scanner).parameters))
+    if unknown: raise BadInputError(f'{src}: the {layout!r} layout takes no option {unknown}'
+                                    + (' (it has no class roles)' if 'ok_classes' in unknown else ''))
     scan = scanner(src, problems, **scan_opts)
-    recs = subset(scan.records, limit, seed)
+    recs = subset(check_links(scan.records, src, problems, scan.roots), limit, seed)   # links out of src, second paths: skipped
     if not recs: raise BadInputError(f'{src}: no images found for layout {layout!r}')
     params = dict(src=str(src), layout=layout, limit=limit, size=size, tile=tile, stride=stride or tile,
-                  min_defect_px=min_defect_px if tile else None, gray=gray, box_masks=box_masks, on_error=on_error, **scan_opts)
+                  min_defect_px=min_defect_px if tile else None, gray=gray, box_masks=box_masks, on_error=on_error,
+                  split_mode=split_mode, near_duplicates=near_duplicates, near_dup_bits=near_dup_bits, **scan_opts)
     box_masks = box_masks and scan.has_boxes and not scan.has_masks
     mask_source = 'pixel' if scan.has_masks else 'boxes' if box_masks else 'none'
     with DatasetWriter(name, root=root, generator=GENERATOR, version=VERSION, params=params, seed=seed) as w:
-        strata, groups = _write_records(w, recs, scan, problems, source, seed, gray, box_masks,
-                                        size=size, tile=tile, stride=stride, min_defect_px=min_defect_px)
+        strata, groups, hashes = _write_records(w, recs, scan, problems, source, seed, gray, box_masks,
+                                                size=size, tile=tile, stride=stride, min_defect_px=min_defect_px)
         if not w.rows: raise BadInputError(f'{src}: every file was dropped ({len(problems.dropped)} problems, first: {problems.dropped[:1]})')
-        _assign_row_splits(w.rows, strata, groups, recs, bool(tile), seed)
+        w.extra_summary.update(set_splits(w, strata, groups, hashes, recs, bool(tile), seed, split_mode, near_duplicates,
+                                          near_dup_bits, where=str(src)))
         w.extra_summary.update(layout=layout, source=source, n_source_found=len(scan.records), n_source_used=len(recs),
                                classes=scan.classes, mask_classes={str(k): c for k, c in enumerate(scan.classes, 1)} if mask_source != 'none' else {},
                                mask_source=mask_source, channels=1 if gray else 3,
                                box_convention='[x0, y0, x1, y1, class], 0-based pixel edges, end exclusive',
                                notes=scan.notes, n_dropped=len(problems.dropped), dropped=problems.dropped,
+                               n_skipped=len(problems.skipped), skipped=problems.skipped,
                                seconds=round(time.time() - t0, 2))
     s = load_summary(Path(root or data_dir())/name)
     if verbose:
         print(f'{name}: {s["counts"]["total"]} images from {len(recs)}/{len(scan.records)} {layout} sources in {time.time() - t0:.1f} s; '
-              f'labels {s["counts"]["label"]}; splits {s["counts"]["split"]}; dropped {s["n_dropped"]}')
+              f'labels {s["counts"]["label"]}; splits {s["counts"]["split"]}; dropped {s["n_dropped"]}; skipped {s["n_skipped"]}')
+        nd = s['near_duplicates']
+        print(f'  splits {s["split_source"]}; near-duplicates (<= {nd["max_bits"]} bits): {nd["n_pairs"]} pairs, '
+              f'{nd["n_cross_split_pairs"]} across splits' + (f', {nd["n_cross_split_pairs_left"]} left after {nd["mode"]}' if nd['mode'] == 'regroup' else '')
+              + (f', {len(nd["dropped"])} later copies dropped' if nd['mode'] == 'drop' else ''))
+        for k, v in s['notes'].get('paths', {}).items(): print(f'  {k}: {v}')
         for d in s['dropped']: print(f'  dropped {d["file"]}: {d["problem"]}')
+        for d in s['skipped']: print(f'  skipped {d["file"]}: {d["reason"]}')
     return s
 
 # %% ../../nbs/17b_public_convert.ipynb #7164b8cb
@@ -225,7 +278,8 @@ def check_dataset(root: Path, channels: int | None = None) -> dict:
 PUBLIC_DATASETS = {   # our name: (folder under shared_datasets_dir(), convert_dataset options)
     'neu': ('neu_det', dict(layout='neu_det')),
     'gdxray_patches': ('gdxray_welds', dict(layout='gdxray', tile=224, min_defect_px=20)),
-    'magnetic_tile': ('magnetic_tile', dict(layout='magnetic_tile', size=224)),
+    'magnetic_tile': ('magnetic_tile', dict(layout='magnetic_tile', size=224, near_duplicates='regroup')),
+    'magnetic_tile_native': ('magnetic_tile', dict(layout='magnetic_tile', near_duplicates='regroup')),   # native size, for tiling
 }
 
 def convert_public(name: str, **opts) -> dict:

@@ -6,29 +6,31 @@ Docs: https://weldnb.github.io/weldnb/ingest_board.html.md"""
 
 # %% ../../nbs/12b_ingest_board.ipynb #408c6bb9
 from __future__ import annotations
-import io, json, re, tarfile, time, zlib
+import io, json, lzma, re, shutil, tarfile, tempfile, time, unicodedata, zlib
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-import cv2
 
 from .. import __version__
 from ..core import (SampleMeta, DatasetWriter, assign_splits, sha256_file, data_dir)
+from ..infer.io import InputError, decode_depth, decode_image, read_depth, read_image
 
 # %% auto #0
-__all__ = ['BOARD_LABELS', 'IMAGE_EXTS', 'LIMITS', 'ROLE_ENDINGS', 'UnsafeArchiveError', 'member_problem', 'read_board_export',
-           'parse_sample', 'group_samples', 'ingest_board_export', 'make_board_export']
+__all__ = ['BOARD_LABELS', 'IMAGE_EXTS', 'LIMITS', 'ROLE_ENDINGS', 'UnsafeArchiveError', 'member_name', 'member_problem',
+           'read_board_export', 'parse_sample', 'group_samples', 'ingest_board_export', 'make_board_export']
 
 # %% ../../nbs/12b_ingest_board.ipynb #06dadc90
 BOARD_LABELS = {'good': ('OK', ''), 'porosity': ('KO', 'porosity'), 'spatter': ('KO', 'spatter'),
                 'gap': ('KO', 'gap'), 'undercut': ('KO', 'undercut')}
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg')
 LIMITS = dict(max_total_bytes=4 << 30,     # sum of member sizes once expanded
-              max_member_bytes=256 << 20,  # one member
-              max_members=200_000)
+              max_member_bytes=64 << 20,   # one member (a 4096 x 4096 float32 depth map)
+              max_members=200_000,
+              max_pixels=1 << 24,          # one image or depth map (4096 x 4096), checked from its header before decoding
+              max_json_bytes=1 << 20)      # one metadata file
 
-class UnsafeArchiveError(ValueError):
+class UnsafeArchiveError(InputError):
     "The archive is refused as a whole; `problems` lists (member, reason) for every offending member."
     def __init__(self, path, problems: list):
         self.problems = problems
@@ -37,6 +39,10 @@ class UnsafeArchiveError(ValueError):
         super().__init__(f'{path}: unsafe archive refused, nothing was written; {len(problems)} offending member(s):\n{lines}{more}')
 
 # %% ../../nbs/12b_ingest_board.ipynb #c6481b2d
+def member_name(name: str) -> str:
+    "The one spelling of an archive path: separators unified, empty and `.` parts dropped, Unicode NFC."
+    return '/'.join(p for p in re.split(r'[\\/]+', unicodedata.normalize('NFC', name)) if p not in ('', '.'))
+
 def member_problem(m: tarfile.TarInfo) -> str:
     "Why tar member `m` is unsafe ('' if it is a plain file or directory with a safe relative path)."
     name = m.name
@@ -47,17 +53,29 @@ def member_problem(m: tarfile.TarInfo) -> str:
     if not name or '\x00' in name: return 'empty or NUL in name'
     if name.startswith(('/', '\\')) or re.match(r'^[A-Za-z]:', name): return 'absolute path'
     if '..' in re.split(r'[\\/]+', name): return "path escapes the archive ('..')"
+    if m.isfile() and not member_name(name): return 'empty name'
     return ''
 
-def read_board_export(path: Path, max_total_bytes: int = LIMITS['max_total_bytes'],
-                      max_member_bytes: int = LIMITS['max_member_bytes'], max_members: int = LIMITS['max_members']) -> dict:
-    "Safely read an export archive into {member name: bytes} (regular files only); UnsafeArchiveError if anything is unsafe."
+def _copy(f, out, size: int, name: str, chunk: int = 1 << 20) -> None:
+    "Copy exactly `size` bytes of member `name` from `f` to `out` in chunks; EOFError if the archive ends first."
+    left = size
+    while left:
+        b = f.read(min(left, chunk))
+        if not b: raise EOFError(f'member {name} is shorter than its header says')
+        out.write(b); left -= len(b)
+
+# %% ../../nbs/12b_ingest_board.ipynb #7d74f9b8
+def read_board_export(path: Path, spool: Path | None = None,   # folder for the members' content; None: in memory
+                      max_total_bytes: int = LIMITS['max_total_bytes'], max_member_bytes: int = LIMITS['max_member_bytes'],
+                      max_members: int = LIMITS['max_members']) -> dict:
+    "Stream an export archive safely: {member name: bytes, or its file in `spool`} of its regular files; UnsafeArchiveError if anything is unsafe."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such archive')
-    files, problems, total, n = {}, [], 0, 0
+    files, seen, problems, total, n = {}, {}, [], 0, 0
     try:
-        with tarfile.open(path, mode='r:*') as tf:
-            for m in tf:                                      # streams: one header at a time
+        with tarfile.open(path, mode='r|*') as tf:            # stream mode: one header at a time
+            while (m := tf.next()) is not None:
+                tf.members.clear()                            # keep no record of the members already read
                 n += 1
                 if n > max_members:
                     problems.append((m.name, f'more than {max_members} members')); break
@@ -69,30 +87,51 @@ def read_board_export(path: Path, max_total_bytes: int = LIMITS['max_total_bytes
                 total += m.size
                 if total > max_total_bytes:
                     problems.append((m.name, f'archive expands past the limit of {max_total_bytes} bytes')); break
+                key = member_name(m.name)
+                if key in seen:
+                    problems.append((m.name, 'duplicate member name' + (f' (the same file as {seen[key]!r})' if seen[key] != m.name else ''))); continue
+                seen[key] = m.name
                 if problems: continue                         # refused anyway: keep listing, stop reading data
-                if m.name in files: problems.append((m.name, 'duplicate member name')); continue
-                f = tf.extractfile(m)
-                data = f.read(m.size + 1) if f is not None else b''
-                if len(data) != m.size: raise EOFError(f'member {m.name} is shorter than its header says')
-                files[m.name] = data
-    except (tarfile.ReadError, EOFError, zlib.error, OSError) as e:
+                src = tf.extractfile(m)
+                if spool is None:
+                    out = io.BytesIO(); _copy(src, out, m.size, m.name); files[key] = out.getvalue()
+                else:
+                    files[key] = Path(spool)/f'{n:06d}'
+                    with open(files[key], 'wb') as out: _copy(src, out, m.size, m.name)
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError, TypeError, ValueError) as e:   # TypeError: tarfile on a 3-byte gzip
         if isinstance(e, FileNotFoundError): raise
-        raise ValueError(f'{path}: truncated or corrupt archive ({type(e).__name__}: {e}); nothing was written') from None
+        raise InputError(f'{path}: truncated or corrupt archive ({type(e).__name__}: {e}); nothing was written') from None
     if problems: raise UnsafeArchiveError(path, problems)
     return files
 
 # %% ../../nbs/12b_ingest_board.ipynb #c3782713
-def _decode_image(b: bytes):
-    img = cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR) if b else None
-    return None if img is None else np.ascontiguousarray(img[..., ::-1])
+def _content(v) -> bytes: return v if isinstance(v, bytes) else Path(v).read_bytes()
 
-def _load_npy(b: bytes):
-    return np.load(io.BytesIO(b), allow_pickle=False)
+def _reason(e: Exception, member: str) -> str:
+    "The message of a reader's error without the member name it starts with."
+    s = str(e)
+    return s[len(member) + 2:] if s.startswith(member + ': ') else s
 
 def _capture(meta: dict): return meta.get('capture', meta.get('camera', {}))   # the collection API (70) writes `camera`
 
-def parse_sample(stem: str, members: dict) -> tuple:
-    "(sample dict, []) for a valid sample, or (None, [(member, reason), ...]) naming what is wrong."
+def _check_meta(name: str, raw: bytes, max_json_bytes: int) -> tuple:
+    "(metadata dict or None, [(member, reason)]) of a metadata member."
+    if len(raw) > max_json_bytes: return None, [(name, f'metadata of {len(raw)} bytes exceeds the limit of {max_json_bytes}')]
+    try:
+        meta = json.loads(raw.decode('utf-8'))
+        if not isinstance(meta, dict): raise ValueError('not a JSON object')
+    except (ValueError, RecursionError) as e: return None, [(name, f'invalid metadata JSON ({e})')]
+    errs = []
+    if not isinstance(meta.get('label'), str) or meta['label'] not in BOARD_LABELS:
+        errs.append((name, f"unknown label {meta.get('label')!r}; expected one of {list(BOARD_LABELS)}"))
+    try: datetime.fromisoformat(str(meta.get('timestamp', '')).replace('Z', '+00:00'))
+    except ValueError: errs.append((name, f"missing or invalid timestamp {meta.get('timestamp')!r}"))
+    if not isinstance(_capture(meta), dict): errs.append((name, 'capture settings must be a JSON object'))
+    return (None if errs else meta), errs
+
+def parse_sample(stem: str, members: dict, max_pixels: int = LIMITS['max_pixels'],
+                 max_json_bytes: int = LIMITS['max_json_bytes']) -> tuple:
+    "(sample dict, []) for a valid sample of {member: bytes or spooled file}, or (None, [(member, reason), ...]) naming what is wrong."
     errs = []
     found = {k: [m for m in members if m.lower().endswith(ext)] for k, ext in (('image', IMAGE_EXTS), ('depth', '.npy'), ('metadata', '.json'))}
     need = {k: v[0] if len(v) == 1 else None for k, v in found.items()}
@@ -101,88 +140,83 @@ def parse_sample(stem: str, members: dict) -> tuple:
         elif not v: errs.append((stem, f'missing {k} file'))
     img = depth = meta = None
     if need['image']:
-        img = _decode_image(members[need['image']])
-        if img is None: errs.append((need['image'], 'not a decodable image (corrupt or truncated)'))
+        n, v = need['image'], members[need['image']]
+        try: img = decode_image(v, n, max_pixels=max_pixels) if isinstance(v, bytes) else read_image(v, max_pixels=max_pixels, name=n)
+        except InputError as e: errs.append((n, _reason(e, n)))
+        if img is not None and img.ndim == 2: img = np.repeat(img[..., None], 3, axis=2)
     if need['depth']:
-        try: depth = _load_npy(members[need['depth']])
-        except Exception as e: errs.append((need['depth'], f'not a readable .npy ({type(e).__name__})')); depth = None
-        if depth is not None:
-            if depth.ndim != 2 or depth.dtype.kind not in 'fiu':
-                errs.append((need['depth'], f'depth must be a 2-D numeric array, got {depth.dtype} {depth.shape}')); depth = None
-            elif not np.isfinite(depth).all(): errs.append((need['depth'], 'depth holds NaN or infinite values')); depth = None
-            elif img is not None and depth.shape != img.shape[:2]:
-                errs.append((need['depth'], f'depth shape {depth.shape} does not match image {img.shape[:2]}'))
+        n, v = need['depth'], members[need['depth']]; shape = None if img is None else img.shape
+        try: depth = decode_depth(v, n, shape, max_pixels) if isinstance(v, bytes) else read_depth(v, shape, max_pixels, name=n)
+        except InputError as e: errs.append((n, _reason(e, n)))
     if need['metadata']:
-        try:
-            meta = json.loads(members[need['metadata']].decode('utf-8'))
-            if not isinstance(meta, dict): raise ValueError('not a JSON object')
-        except Exception as e: errs.append((need['metadata'], f'invalid metadata JSON ({e})')); meta = None
-        if meta is not None:
-            if meta.get('label') not in BOARD_LABELS:
-                errs.append((need['metadata'], f"unknown label {meta.get('label')!r}; expected one of {list(BOARD_LABELS)}"))
-            try: datetime.fromisoformat(str(meta.get('timestamp', '')).replace('Z', '+00:00'))
-            except ValueError: errs.append((need['metadata'], f"missing or invalid timestamp {meta.get('timestamp')!r}"))
-            if not isinstance(_capture(meta), dict): errs.append((need['metadata'], 'capture settings must be a JSON object'))
+        meta, e = _check_meta(need['metadata'], _content(members[need['metadata']]), max_json_bytes); errs += e
     if errs: return None, errs
-    return dict(stem=stem, image=img, depth=depth.astype(np.float32), meta=meta, members=sorted(members)), []
+    return dict(stem=stem, image=img, depth=depth, meta=meta, members=sorted(members)), []
 
 ROLE_ENDINGS = {'_rgb': IMAGE_EXTS, '_depth': ('.npy',), '_metadata': ('.json',)}   # <frame_id>_rgb.png ... (notebook 70)
 
 def group_samples(files: dict) -> tuple:
-    "({stem: {member: bytes}}, rejected) grouping archive members by their path without extension."
+    "({stem: {member: content}}, rejected) grouping archive members by their path without extension."
     groups, rejected = {}, []
     for name, b in files.items():
         p = PurePosixPath(name); ext = p.suffix.lower()
         if ext not in IMAGE_EXTS + ('.npy', '.json'): rejected.append((name, f'unexpected file type {ext or "(none)"}')); continue
         stem = str(p.with_suffix(''))
         role = next((r for r, exts in ROLE_ENDINGS.items() if stem.endswith(r) and ext in exts), '')
-        groups.setdefault(stem[:len(stem) - len(role)], {})[f'{p.with_suffix("")}{p.suffix}'] = b
+        groups.setdefault(stem[:len(stem) - len(role)], {})[name] = b
     return groups, rejected
 
 # %% ../../nbs/12b_ingest_board.ipynb #78cba54a
 def _safe_id(stem: str) -> str: return 'real_' + re.sub(r'[^A-Za-z0-9_-]+', '_', stem).strip('_')
 
+def _row(s: dict) -> SampleMeta:
+    "The metadata of a parsed sample."
+    meta = s['meta']; label, dtype = BOARD_LABELS[meta['label']]; cap = _capture(meta)
+    return SampleMeta(id=_safe_id(s['stem']), label=label, defect_type=dtype, severity=0,
+                      camera_id=str(cap.get('camera_id', meta.get('camera_id', ''))), timestamp=str(meta['timestamp']),
+                      operator_id=str(meta.get('operator_id', '')), manual_label=meta['label'], source='real', seed='',
+                      label_consistent=True,
+                      extra=dict(board_label=meta['label'], capture=json.dumps(cap, sort_keys=True),
+                                 archive_members=json.dumps(s['members']), height=s['image'].shape[0], width=s['image'].shape[1]))
+
+def _strict_error(archive: Path, rejected: list) -> InputError:
+    return InputError(f'{archive}: {len(rejected)} member(s) rejected (strict mode), nothing was written:\n'
+                      + '\n'.join(f'  {m}: {r}' for m, r in rejected))
+
 def ingest_board_export(archive: Path, name: str = 'board', root: Path | None = None, seed: int = 0,
                         strict: bool = False, **limits) -> dict:
-    "Convert a board collection export (tar.gz) into dataset `<root>/<name>` (source=real); returns the summary."
-    archive = Path(archive)
-    t0 = time.time()
-    files = read_board_export(archive, **limits)
-    groups, rejected = group_samples(files)
-    samples = []
-    for stem in sorted(groups):
-        s, errs = parse_sample(stem, groups[stem])
-        if errs: rejected.extend(errs)
-        else: samples.append(s)
-    ids = [_safe_id(s['stem']) for s in samples]
-    dup = {i for i in ids if ids.count(i) > 1}
-    if dup:
-        rejected.extend((s['members'][0], f'id {i} clashes with another sample') for s, i in zip(samples, ids) if i in dup)
-        samples = [s for s, i in zip(samples, ids) if i not in dup]
-    rejected = sorted(set(rejected))
-    if strict and rejected:
-        raise ValueError(f'{archive}: {len(rejected)} member(s) rejected (strict mode), nothing was written:\n'
-                         + '\n'.join(f'  {m}: {r}' for m, r in rejected))
-    if not samples:
-        raise ValueError(f'{archive}: no valid sample in the archive, nothing was written; rejected: '
-                         + '; '.join(f'{m}: {r}' for m, r in rejected[:10]))
-    with DatasetWriter(name, root=root, generator='weldnb.datasets.ingest', version=__version__,
-                       params=dict(archive=archive.name, strict=strict, **limits), seed=seed) as w:
-        rows = []
-        for s in samples:
-            meta = s['meta']; label, dtype = BOARD_LABELS[meta['label']]; cap = _capture(meta)
-            m = SampleMeta(id=_safe_id(s['stem']), label=label, defect_type=dtype, severity=0,
-                           camera_id=str(cap.get('camera_id', meta.get('camera_id', ''))), timestamp=str(meta['timestamp']),
-                           operator_id=str(meta.get('operator_id', '')), manual_label=meta['label'], source='real', seed='',
-                           label_consistent=True,
-                           extra=dict(board_label=meta['label'], capture=json.dumps(cap, sort_keys=True),
-                                      archive_members=json.dumps(s['members']), height=s['image'].shape[0], width=s['image'].shape[1]))
-            rows.append(w.add(m, s['image'], s['depth']))
-        strata = [f"{r['label']}/{r['defect_type']}" for r in rows]
-        for r, sp in zip(rows, assign_splits(strata, [r['id'] for r in rows], seed=seed)): r['split'] = sp
-        w.extra_summary = dict(archive_sha256=sha256_file(archive), n_rejected=len(rejected),
-                               rejected=[dict(member=m, reason=r) for m, r in rejected], seconds=round(time.time() - t0, 3))
-    return json.loads(((Path(root) if root is not None else data_dir())/name/'summary.json').read_text())
+    "Convert a board collection export (tar.gz) into dataset `<root>/<name>` (source=real); `limits` override `LIMITS`; returns the summary."
+    archive, t0 = Path(archive), time.time()
+    unknown = sorted(set(limits) - set(LIMITS))
+    if unknown: raise TypeError(f'unknown limits {unknown}; known: {sorted(LIMITS)}')
+    lim = {**LIMITS, **limits}
+    root = Path(root) if root is not None else data_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    spool = Path(tempfile.mkdtemp(prefix=f'.{name}.spool-', dir=root))
+    try:
+        files = read_board_export(archive, spool, lim['max_total_bytes'], lim['max_member_bytes'], lim['max_members'])
+        groups, rejected = group_samples(files)
+        ids = [_safe_id(s) for s in groups]
+        clash = {s for s, i in zip(groups, ids) if ids.count(i) > 1}
+        rejected += [(s, f'id {_safe_id(s)} clashes with another sample') for s in clash]
+        with DatasetWriter(name, root=root, generator='weldnb.datasets.ingest', version=__version__,
+                           params=dict(archive=archive.name, strict=strict, **limits), seed=seed) as w:
+            rows = []
+            for stem in sorted(set(groups) - clash):
+                s, errs = parse_sample(stem, groups[stem], lim['max_pixels'], lim['max_json_bytes'])
+                rejected += errs
+                if s is not None: rows.append(w.add(_row(s), s['image'], s['depth']))
+            rejected = sorted(set(rejected))
+            if strict and rejected: raise _strict_error(archive, rejected)    # every member named; the writer leaves nothing
+            if not rows:
+                raise InputError(f'{archive}: no valid sample in the archive, nothing was written; rejected: '
+                                 + '; '.join(f'{m}: {r}' for m, r in rejected[:10]))
+            strata = [f"{r['label']}/{r['defect_type']}" for r in rows]
+            for r, sp in zip(rows, assign_splits(strata, [r['id'] for r in rows], seed=seed)): r['split'] = sp
+            w.extra_summary = dict(archive_sha256=sha256_file(archive), n_rejected=len(rejected),
+                                   rejected=[dict(member=m, reason=r) for m, r in rejected], seconds=round(time.time() - t0, 3))
+    finally: shutil.rmtree(spool, ignore_errors=True)
+    return json.loads((root/name/'summary.json').read_text())
 
 # %% ../../nbs/12b_ingest_board.ipynb #92f8350e
 def make_board_export(path: Path, n: int = 10, seed: int = 0, size: tuple = (180, 240), prefix: str = 'export/samples',

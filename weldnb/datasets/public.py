@@ -6,34 +6,46 @@ Docs: https://weldnb.github.io/weldnb/public_datasets.html.md"""
 
 # %% ../../nbs/17_public_datasets.ipynb #ab583449
 from __future__ import annotations
-import re
+import os, re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..core import read_image
+from ..core import InputError, read_image
+from ..infer.io import MAX_PIXELS, image_header
 
 # %% auto #0
-__all__ = ['SOURCE_IMAGE_EXTS', 'BadInputError', 'Problems', 'Record', 'Scan', 'record_id', 'images_in', 'check_complete',
-           'read_source_image', 'read_binary_mask', 'boxes_from_mask', 'rle_decode', 'rle_encode', 'mask_from_boxes',
-           'dominant_class', 'load_record']
+__all__ = ['SOURCE_IMAGE_EXTS', 'OK_CLASS_NAMES', 'OK_WORDS', 'NOT_OK_WORDS', 'BadInputError', 'Problems', 'Record', 'Scan',
+           'record_id', 'images_in', 'check_complete', 'read_source_image', 'read_binary_mask', 'read_text', 'inside',
+           'check_links', 'boxes_from_mask', 'rle_decode', 'rle_encode', 'mask_from_boxes', 'dominant_class',
+           'load_record', 'class_key', 'is_ok_name', 'ok_class_names', 'phash', 'near_duplicate_pairs',
+           'near_duplicate_groups']
 
 # %% ../../nbs/17_public_datasets.ipynb #52b6b88b
-class BadInputError(ValueError):
-    "A source file that cannot be converted; the message names the file and the problem."
+class BadInputError(InputError):
+    "A source file that cannot be converted; the message names the file (and line) and the problem."
 
 class Problems:
-    "Bad-input collector: raise at the first problem (`on_error='raise'`) or drop the file and list it ('skip')."
+    "Bad-input collector: raise at the first problem (`on_error='raise'`) or drop the file and list it ('skip'); `skip` lists files not used."
     def __init__(self, on_error: str = 'raise'):
         if on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
-        self.on_error, self.dropped = on_error, []
+        self.on_error, self.dropped, self.skipped = on_error, [], []
 
     def __call__(self, path, problem: str) -> None:
         "Report `problem` with file `path`."
         if self.on_error == 'raise': raise BadInputError(f'{path}: {problem}')
         self.dropped.append({'file': str(path), 'problem': problem})
+
+    def add(self, e: BadInputError) -> None:
+        "Report the `BadInputError` of a reader (its message is `file: problem`)."
+        if self.on_error == 'raise': raise e
+        file, _, msg = str(e).partition(': '); self.dropped.append({'file': file, 'problem': msg})
+
+    def skip(self, path, reason: str) -> None:
+        "Report that file `path` is not used, and why (never raises)."
+        self.skipped.append({'file': str(path), 'reason': reason})
 
 # %% ../../nbs/17_public_datasets.ipynb #d87083d6
 @dataclass
@@ -58,6 +70,7 @@ class Scan:
     has_masks: bool = False                   # pixel masks
     has_boxes: bool = True                    # False: image-level labels only (no box-filled masks either)
     notes: dict = field(default_factory=dict)
+    roots: list = field(default_factory=list) # folders outside the source the scanner was allowed to read (allow_outside)
 
 def record_id(name: str) -> str:
     "The sample id of a source name (file stem, class-qualified stem, ...): safe as a file name."
@@ -72,33 +85,62 @@ def images_in(folder: Path) -> list:
 
 # %% ../../nbs/17_public_datasets.ipynb #fff4d688
 def check_complete(path: Path) -> None:
-    "Raise if `path` is a JPEG without its end-of-image marker or a PNG without its IEND chunk (truncated file)."
-    path = Path(path)
-    n = path.stat().st_size
-    with open(path, 'rb') as f:
-        head = f.read(8); f.seek(max(n - 1024, 0)); tail = f.read()   # a little slack for trailing bytes after EOI
-    if head.startswith(b'\xff\xd8') and b'\xff\xd9' not in tail:
-        raise BadInputError(f'{path}: truncated JPEG (no end-of-image marker)')
-    if head.startswith(b'\x89PNG') and b'IEND' not in tail[-16:]:
-        raise BadInputError(f'{path}: truncated PNG (no IEND chunk)')
+    "Raise `BadInputError` if the image file `path` is cut short or is not a PNG, JPEG, BMP or TIFF (its header, see `image_header`)."
+    try: image_header(Path(path).read_bytes(), str(path))
+    except InputError as e: raise BadInputError(str(e)) from None
 
-def read_source_image(path: Path, gray: bool = False) -> np.ndarray:
-    "Read a source image as uint8 RGB HxWx3 (or HxW with `gray`); `BadInputError` naming the file if corrupt or truncated."
+def read_source_image(path: Path, gray: bool = False, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    "Read a source image as uint8 RGB HxWx3 (or HxW with `gray`); `BadInputError` naming the file if corrupt, truncated or too large."
     import cv2
-    check_complete(path)
-    try: img = read_image(path)
-    except (ValueError, FileNotFoundError) as e: raise BadInputError(str(e)) from None
+    try: img = read_image(path, max_pixels=max_pixels)
+    except (InputError, FileNotFoundError) as e: raise BadInputError(str(e)) from None
     if gray: return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
     return np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img
 
 def read_binary_mask(path: Path, shape: tuple) -> np.ndarray:
     "Read a mask file as bool HxW; `BadInputError` if it is corrupt or its size differs from `shape` (the image's)."
-    check_complete(path)
     try: m = read_image(path, gray=True)
-    except (ValueError, FileNotFoundError) as e: raise BadInputError(str(e)) from None
+    except (InputError, FileNotFoundError) as e: raise BadInputError(str(e)) from None
     if m.shape != tuple(shape[:2]):
         raise BadInputError(f'{path}: mask size {m.shape[1]}x{m.shape[0]} differs from its image size {shape[1]}x{shape[0]} (WxH)')
     return m > 0 if m.max() <= 1 else m >= 128
+
+# %% ../../nbs/17_public_datasets.ipynb #d162d643
+def read_text(path: Path) -> str:
+    "The UTF-8 text of a label, list or annotation file; `BadInputError` naming the file (and line) if it cannot be read as UTF-8."
+    path = Path(path)
+    try: b = path.read_bytes()
+    except OSError as e: raise BadInputError(f'{path}: cannot be read ({e.strerror})') from None
+    try: return b.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        line = b.count(b'\n', 0, e.start) + 1
+        raise BadInputError(f'{path} line {line}: not UTF-8 text (byte 0x{b[e.start]:02x} at offset {e.start})') from None
+
+def inside(path: Path, roots: list) -> bool:
+    "Whether `path`, with every symbolic link followed, lies in one of the folders `roots`."
+    real = Path(path).resolve()
+    return any(real.is_relative_to(Path(r).resolve()) for r in roots)
+
+def _identity(p: Path) -> tuple | None:
+    try: s = p.stat(); return (s.st_dev, s.st_ino)
+    except OSError: return None                         # missing: its reader reports it
+
+def check_links(records: list, root: Path, problems: Problems, roots: list = ()) -> list:
+    "The records whose image and mask stay inside `root` (or `roots`), one record per file; the others `skip`ped with the reason."
+    roots = [Path(root), *roots]
+    direct = lambda p: Path(os.path.abspath(p)).parent == Path(p).parent.resolve()   # no link among its folders
+    keep, used = [], {}
+    for r in sorted(records, key=lambda r: not direct(r.image)):   # a record whose folders are not links wins a tie
+        out = next((p for p in (r.image, r.mask) if p is not None and not inside(p, roots)), None)
+        if out is not None:
+            problems.skip(out, f'symbolic link to {Path(out).resolve()}, outside the source folder {root}; not followed'); continue
+        k = _identity(r.image)
+        if k is not None and k in used:
+            problems.skip(r.image, f'a second path to {used[k].image} (record {used[k].id}); not used twice'); continue
+        if k is not None: used[k] = r
+        keep.append(r)
+    order = {id(r): i for i, r in enumerate(records)}
+    return sorted(keep, key=lambda r: order[id(r)])
 
 # %% ../../nbs/17_public_datasets.ipynb #9cf5163e
 def boxes_from_mask(mask: np.ndarray, classes: list) -> list:
@@ -158,9 +200,65 @@ def load_record(rec: Record, scan: Scan, gray: bool = False, box_masks: bool = T
     boxes = [list(b) for b in rec.bboxes]
     if rec.extra.get('_normalised'): boxes = [[x0*w, y0*h, x1*w, y1*h, c] for x0, y0, x1, y1, c in boxes]
     for b in boxes:
+        if not all(np.isfinite(b[:4])) or b[2] < b[0] or b[3] < b[1]: raise BadInputError(f'{rec.image}: box {b[:4]} is not a box (x0 <= x1, y0 <= y1, finite)')
+        if b[4] not in scan.classes: raise BadInputError(f'{rec.image}: box class {b[4]!r} is not one of {scan.classes}')
         if b[0] < -1 or b[1] < -1 or b[2] > w + 1 or b[3] > h + 1:
             raise BadInputError(f'{rec.image}: box {b[:4]} lies outside the {w}x{h} image')
         b[0], b[1], b[2], b[3] = max(b[0], 0), max(b[1], 0), min(b[2], w), min(b[3], h)
     if not boxes and mask is not None and mask.any(): boxes = boxes_from_mask(mask, scan.classes)
     if mask is None and box_masks: mask = mask_from_boxes((h, w), boxes, scan.classes)
     return img, mask, boxes
+
+# %% ../../nbs/17_public_datasets.ipynb #40d47999
+OK_CLASS_NAMES = ('good', 'ok', 'free', 'normal', 'no_defect', 'nodefect', 'defect_free', 'none', 'pass', 'mt_free')
+OK_WORDS = ('good', 'ok', 'okay', 'pass', 'passed', 'free', 'normal', 'clean', 'acceptable')
+NOT_OK_WORDS = ('not', 'no', 'non', 'bad', 'fail', 'failed', 'nok', 'ng', 'defect', 'defective', 'reject', 'faulty')
+
+def class_key(name: str) -> str:
+    "A class name compared the way `ok_class_names` compares it: lower case, other characters as `_`."
+    return re.sub(r'[^a-z0-9]+', '_', str(name).lower()).strip('_')
+
+def is_ok_name(name: str) -> bool:
+    "True when the class name `name` means defect-free by the naming rule (see `ok_class_names`)."
+    k = class_key(name); words = k.split('_')
+    if k in OK_CLASS_NAMES: return True
+    return any(w in OK_WORDS for w in words) and not any(w in NOT_OK_WORDS for w in words)
+
+def ok_class_names(names, ok_classes=None, where: str = 'dataset') -> set:
+    "The names among `names` that mean OK: by the naming rule, or exactly `ok_classes` (each must be one of `names`)."
+    names = [str(n) for n in names]
+    if ok_classes is None: return {n for n in names if is_ok_name(n)}
+    by_key = {class_key(n): n for n in names}
+    unknown = [c for c in ok_classes if class_key(c) not in by_key]
+    if unknown: raise BadInputError(f'{where}: ok_classes {unknown} are not classes of this dataset (classes: {names})')
+    return {by_key[class_key(c)] for c in ok_classes}
+
+# %% ../../nbs/17_public_datasets.ipynb #a02007b1
+def phash(img: np.ndarray) -> np.ndarray:
+    "64-bit DCT perceptual hash of a uint8 image (8 bytes)."
+    import cv2
+    g = np.asarray(img)
+    if g.ndim == 3: g = cv2.cvtColor(g, cv2.COLOR_RGB2GRAY) if g.shape[2] == 3 else g[..., 0]
+    d = cv2.dct(cv2.resize(g.astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA))[:8, :8].ravel()
+    return np.packbits(d > np.median(d[1:]))
+
+def near_duplicate_pairs(hashes, max_bits: int = 4, chunk: int = 512) -> list:
+    "[(i, j, bits)] with i < j for every pair of hashes (rows of 8 bytes) at most `max_bits` apart."
+    h = np.unpackbits(np.asarray(hashes, np.uint8).reshape(-1, 8), axis=1).astype(bool)
+    out = []
+    for a in range(0, len(h), chunk):
+        d = (h[a:a + chunk, None, :] != h[None, :, :]).sum(-1)
+        for i, j in zip(*np.nonzero(d <= max_bits)):
+            if a + i < j: out.append((int(a + i), int(j), int(d[i, j])))
+    return out
+
+def near_duplicate_groups(n: int, pairs: list) -> list:
+    "A group index per item 0..n-1: items joined by `pairs` (transitively) share one (the smallest member's index)."
+    parent = list(range(n))
+    def find(x):
+        while parent[x] != x: parent[x] = parent[parent[x]]; x = parent[x]
+        return x
+    for i, j, *_ in pairs:
+        a, b = find(i), find(j)
+        if a != b: parent[max(a, b)] = min(a, b)
+    return [find(i) for i in range(n)]

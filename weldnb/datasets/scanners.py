@@ -6,22 +6,25 @@ Docs: https://weldnb.github.io/weldnb/public_scanners.html.md"""
 
 # %% ../../nbs/17a_public_scanners.ipynb #f26584df
 from __future__ import annotations
-import csv, xml.etree.ElementTree as ET
+import csv, io, math, re, xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 
 from ..core import write_image
 from .public import (BadInputError, Problems, Record, Scan, SOURCE_IMAGE_EXTS, dominant_class, images_in,
-                                    record_id, rle_encode)
+                                    inside, ok_class_names, read_text, record_id, rle_encode)
 
 # %% auto #0
-__all__ = ['NEU_CLASSES', 'GDXRAY_FIXTURE_DEFECTS', 'SEVERSTAL_CLASSES', 'DEEPPCB_CLASSES', 'OK_CLASS_NAMES', 'SPLIT_DIRS',
-           'LAYOUTS', 'FIXTURES', 'noise_image', 'write_jpeg', 'scan_voc', 'scan_neu_det', 'make_voc_fixture',
-           'make_neu_fixture', 'gdxray_series_dir', 'read_gdxray_boxes', 'scan_gdxray', 'make_gdxray_fixture',
-           'scan_magnetic_tile', 'make_magnetic_tile_fixture', 'scan_mvtec', 'make_mvtec_fixture', 'scan_severstal',
-           'make_severstal_fixture', 'scan_deeppcb', 'make_deeppcb_fixture', 'scan_dagm', 'make_dagm_fixture',
-           'scan_yolo', 'make_yolo_fixture', 'scan_image_folder', 'make_image_folder_fixture', 'detect_layout']
+__all__ = ['NEU_CLASSES', 'GDXRAY_FIXTURE_DEFECTS', 'SEVERSTAL_CLASSES', 'DEEPPCB_CLASSES', 'YOLO_SPLIT_DIRS', 'ROBOFLOW_FIXTURE',
+           'SPLIT_DIRS', 'COCO_SPLIT_WORDS', 'COCO_KEYS', 'CSV_FILE_COLUMNS', 'CSV_LABEL_COLUMNS', 'CSV_SPLIT_COLUMNS',
+           'KO_LABEL_WORDS', 'LAYOUTS', 'FIXTURES', 'noise_image', 'write_jpeg', 'scan_voc', 'scan_neu_det',
+           'make_voc_fixture', 'make_neu_fixture', 'gdxray_series_dir', 'read_gdxray_boxes', 'scan_gdxray',
+           'make_gdxray_fixture', 'scan_magnetic_tile', 'make_magnetic_tile_fixture', 'scan_mvtec',
+           'make_mvtec_fixture', 'csv_rows', 'scan_severstal', 'make_severstal_fixture', 'scan_deeppcb',
+           'make_deeppcb_fixture', 'scan_dagm', 'make_dagm_fixture', 'yolo_config', 'scan_yolo', 'make_yolo_fixture',
+           'make_roboflow_fixture', 'scan_image_folder', 'make_image_folder_fixture', 'coco_files', 'coco_document',
+           'scan_coco', 'make_coco_fixture', 'label_csv', 'scan_label_csv', 'make_label_csv_fixture', 'detect_layout']
 
 # %% ../../nbs/17a_public_scanners.ipynb #ff12f8ad
 def noise_image(h: int, w: int, seed: int = 0, ch: int = 0) -> np.ndarray:
@@ -135,7 +138,7 @@ def gdxray_series_dir(root: Path) -> Path | None:
 def read_gdxray_boxes(path: Path) -> dict:
     "GDXray `ground_truth.txt` as {image index: [[x0, y0, x1, y1, 'defect'], ...]} in 0-based pixel edges."
     out = {}
-    for n, line in enumerate(Path(path).read_text().splitlines(), 1):
+    for n, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip(): continue
         try: i, x1, x2, y1, y2 = (float(t) for t in line.split())
         except ValueError: raise BadInputError(f'{path} line {n}: expected 5 numbers "i x1 x2 y1 y2", got {line.strip()!r}') from None
@@ -152,6 +155,7 @@ def scan_gdxray(root: Path, problems: Problems) -> Scan:
     except BadInputError as e: problems(gt, str(e).split(': ', 1)[1]); boxes = {}
     recs = []
     for img in sorted((d/'W0001').glob('W0001_*.png')):
+        if not re.fullmatch(r'W0001_\d+', img.stem): problems(img, 'name is not W0001_<number>.png'); continue
         i = int(img.stem.split('_')[1]); m = d/'W0002'/f'W0002_{i:04d}.png'
         if not m.is_file(): problems(img, f'no mask {m.name} in W0002/'); continue
         recs.append(Record(id=img.stem, image=img, label='KO' if boxes.get(i) else 'OK',
@@ -250,20 +254,25 @@ def make_mvtec_fixture(root: Path) -> None:
 # %% ../../nbs/17a_public_scanners.ipynb #0930e0f7
 SEVERSTAL_CLASSES = ['defect_1', 'defect_2', 'defect_3', 'defect_4']
 
+def csv_rows(path: Path) -> list:
+    "The rows of a CSV file as dicts (missing cells ''); `BadInputError` naming the file and line if it is not UTF-8 or not CSV."
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=''), restval='')
+    try: return list(reader)
+    except csv.Error as e: raise BadInputError(f'{path} line {reader.line_num}: not valid CSV ({e})') from None
+
 def _severstal_rows(root: Path, csv_path: Path, problems: Problems) -> dict:
     "{image name: [(class, run-length string, csv line)], or None for an image dropped for an unknown class}."
     rows = {}
-    with open(csv_path, newline='') as f:
-        for n, r in enumerate(csv.DictReader(f), 2):
-            if 'ImageId_ClassId' in r: img, _, c = r['ImageId_ClassId'].rpartition('_')
-            else: img, c = r.get('ImageId', ''), r.get('ClassId', '')
-            rle = (r.get('EncodedPixels') or '').strip()
-            if c not in ('1', '2', '3', '4'):
-                problems(f'{csv_path} line {n}', f'unknown class {c!r} for {img} (known: 1-4)'); rows[img] = None; continue   # drop the image
-            if not (root/'train_images'/img).is_file():
-                problems(f'{csv_path} line {n}', f'image {img} is not in train_images/'); continue
-            if rows.get(img, []) is None: continue
-            if rle: rows.setdefault(img, []).append((int(c), rle, n))
+    for n, r in enumerate(csv_rows(csv_path), 2):
+        if 'ImageId_ClassId' in r: img, _, c = str(r['ImageId_ClassId']).rpartition('_')
+        else: img, c = str(r.get('ImageId', '')), str(r.get('ClassId', ''))
+        rle = str(r.get('EncodedPixels') or '').strip()
+        if c not in ('1', '2', '3', '4'):
+            problems(f'{csv_path} line {n}', f'unknown class {c!r} for {img} (known: 1-4)'); rows[img] = None; continue   # drop the image
+        if not (root/'train_images'/img).is_file():
+            problems(f'{csv_path} line {n}', f'image {img} is not in train_images/'); continue
+        if rows.get(img, []) is None: continue
+        if rle: rows.setdefault(img, []).append((int(c), rle, n))
     return rows
 
 def scan_severstal(root: Path, problems: Problems) -> Scan:
@@ -306,7 +315,9 @@ def _deeppcb_root(root: Path) -> Path | None:
 def _deeppcb_boxes(ann: Path) -> tuple:
     "(boxes, None) of a DeepPCB annotation file, or (boxes so far, the problem)."
     boxes = []
-    for n, line in enumerate(ann.read_text().splitlines(), 1):
+    try: text = read_text(ann)
+    except BadInputError as e: return boxes, _after(ann, e)
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip(): continue
         v = line.replace(',', ' ').split()
         try: x0, y0, x1, y1, t = (int(float(a)) for a in v)
@@ -321,7 +332,7 @@ def _deeppcb_splits(d: Path) -> dict:
     for sp in ('trainval', 'test'):
         f = d/f'{sp}.txt'
         if f.is_file():
-            for line in f.read_text().split('\n'):
+            for line in read_text(f).split('\n'):
                 if line.strip(): split_of[Path(line.split()[0]).stem] = sp
     return split_of
 
@@ -369,7 +380,9 @@ def _dagm_split(root: Path, cd: Path, split: str, k: int, problems: Problems) ->
     lab = cd/split/'Label'/'Labels.txt'
     if not lab.is_file(): return []
     recs, listed = [], set()      # listed: every image named in Labels.txt, including lines with problems
-    for n, line in enumerate(lab.read_text(errors='replace').splitlines(), 1):
+    try: text = read_text(lab)
+    except BadInputError as e: problems.add(e); return []
+    for n, line in enumerate(text.splitlines(), 1):
         v = line.strip('\ufeff').split()
         if len(v) < 3: continue                       # header line ("1") or blank
         flag, name = v[1], v[2]
@@ -425,23 +438,35 @@ def _yolo_label_path(img: Path) -> Path:
     return Path(*parts).with_suffix('.txt')
 
 def _yolo_names(y: Path, cfg: dict) -> list:
-    "The class names of a YOLO dataset file (a list or {index: name}); `BadInputError` if missing or not `nc` long."
+    "The class names of a YOLO dataset file (a list or {index: name}); `BadInputError` if missing, malformed or not `nc` long."
     names = cfg.get('names')
-    if isinstance(names, dict): names = [names[k] for k in sorted(names, key=int)]
+    if isinstance(names, dict):
+        if not all(isinstance(k, int) or (isinstance(k, str) and k.isdigit()) for k in names):
+            raise BadInputError(f'{y}: names: the keys of {{index: name}} must be class indices, got {sorted(map(str, names))[:5]}')
+        if sorted(int(k) for k in names) != list(range(len(names))):
+            raise BadInputError(f'{y}: names: the class indices must be 0 to {len(names) - 1}, got {sorted(int(k) for k in names)[:10]}')
+        names = [names[k] for k in sorted(names, key=int)]
     if not names: raise BadInputError(f'{y}: no class names ("names")')
+    if not isinstance(names, list) or not all(isinstance(n, (str, int, float)) for n in names):
+        raise BadInputError(f'{y}: names must be a list or {{index: name}}, got {type(names).__name__}')
     names = [str(n) for n in names]
-    if 'nc' in cfg and int(cfg['nc']) != len(names): raise BadInputError(f'{y}: nc = {cfg["nc"]} but {len(names)} class names')
+    if 'nc' in cfg and (not isinstance(cfg['nc'], int) or cfg['nc'] != len(names)):
+        raise BadInputError(f'{y}: nc = {cfg["nc"]!r} but {len(names)} class names')
     return names
 
 def _yolo_boxes(lab: Path, names: list) -> tuple:
     "(normalised boxes, None) of a YOLO label file (none if it is absent), or (boxes so far, the problem)."
     boxes = []
-    for n, line in enumerate(lab.read_text().splitlines() if lab.is_file() else [], 1):
+    try: text = read_text(lab) if lab.is_file() else ''
+    except BadInputError as e: return boxes, _after(lab, e)
+    for n, line in enumerate(text.splitlines(), 1):
         v = line.split()
         if not v: continue
         try: c, xy = int(v[0]), [float(a) for a in v[1:]]
-        except ValueError: return boxes, f'line {n}: not numbers: {line.strip()!r}'
+        except ValueError: return boxes, f'line {n}: not numbers: {line.strip()[:80]!r}'
         if not 0 <= c < len(names): return boxes, f'line {n}: unknown class {c} (known: 0-{len(names)-1} = {names})'
+        if not all(math.isfinite(a) for a in xy): return boxes, f'line {n}: coordinates must be finite numbers'
+        if len(xy) == 4 and min(xy[2:]) < 0: return boxes, f'line {n}: negative box width or height'
         if len(xy) == 4: cx, cy, w, h = xy; x0, y0, x1, y1 = cx - w/2, cy - h/2, cx + w/2, cy + h/2
         elif len(xy) >= 6 and len(xy) % 2 == 0: x0, x1, y0, y1 = min(xy[0::2]), max(xy[0::2]), min(xy[1::2]), max(xy[1::2])
         else: return boxes, f'line {n}: expected "class cx cy w h" or a polygon, got {len(v)} values'
@@ -449,36 +474,96 @@ def _yolo_boxes(lab: Path, names: list) -> tuple:
         boxes.append([x0, y0, x1, y1, names[c]])   # normalised; scaled to pixels by load_record
     return boxes, None
 
+# %% ../../nbs/17a_public_scanners.ipynb #a9bd87aa
+def _after(path: Path, e: BadInputError) -> str:
+    "The problem of a reader's error about `path`, without the path (`line 2: not UTF-8 text ...`)."
+    s = str(e)
+    return s[len(str(path)):].lstrip(': ') if s.startswith(str(path)) else s
+
+def _yaml_line(text: str, key: str) -> int | None:
+    "The line of the top-level `key:` of a YAML text (for error messages)."
+    return next((n for n, l in enumerate(text.splitlines(), 1) if re.match(rf'{re.escape(key)}\s*:', l)), None)
+
+def yolo_config(y: Path, root: Path, allow_outside: bool = False) -> tuple:
+    "(settings, base folder, allowed folders) of a YOLO dataset file; `BadInputError` naming the file and line if it is not YAML, not a mapping, or its `path` leaves `root` without `allow_outside`."
+    import yaml
+    text = read_text(y)
+    try: cfg = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        raise BadInputError(f'{y}{f" line {mark.line + 1}" if mark else ""}: not valid YAML ({getattr(e, "problem", None) or e})') from None
+    if cfg is None: cfg = {}
+    if not isinstance(cfg, dict): raise BadInputError(f'{y}: expected a YAML mapping (path, train, val, names), got {type(cfg).__name__}')
+    p = cfg.get('path') or '.'
+    if not isinstance(p, str): raise BadInputError(f'{y} line {_yaml_line(text, "path")}: path must be a folder name, got {p!r}')
+    base = Path(p) if Path(p).is_absolute() else y.parent/p
+    if not base.is_dir(): base = y.parent                # an exporter's `path:` that is not on this machine: the splits beside the file
+    if inside(base, [root]): return cfg, base, [root]
+    if not allow_outside:
+        raise BadInputError(f'{y} line {_yaml_line(text, "path")}: path {p!r} points outside the source folder {root}; '
+                            'pass allow_outside=True to read it')
+    return cfg, base, [root, base]
+
 # %% ../../nbs/17a_public_scanners.ipynb #626bf969
-def _yolo_split_images(base: Path, y: Path, split: str, entries, problems: Problems):
+YOLO_SPLIT_DIRS = {'train': ('train',), 'val': ('valid', 'val', 'validation'), 'test': ('test',)}   # published names beside data.yaml
+
+def _yolo_beside(y: Path, split: str) -> Path | None:
+    "The images folder of `split` beside the dataset file: <split>/images (Roboflow) or images/<split> (Ultralytics), links out of it not followed."
+    for name in YOLO_SPLIT_DIRS.get(split, (split,)):
+        for d in (y.parent/name/'images', y.parent/'images'/name):
+            if d.is_dir() and inside(d, [y.parent]): return d
+    return None
+
+def _entry_root(p: Path) -> Path:
+    "The folder a split entry outside the source opens when allowed: above its last `images` (its labels/ too), else its own."
+    parts = p.resolve().parts
+    i = max((j for j, q in enumerate(parts) if q == 'images'), default=0)
+    return Path(*parts[:i]) if i else p.resolve() if p.is_dir() else p.resolve().parent
+
+def _yolo_split_images(base: Path, y: Path, split: str, entries, problems: Problems, roots: list | None = None,
+                       notes: dict | None = None, allow_outside: bool = False):
     "Yield the images of one split of a YOLO dataset file (folders or `.txt` image lists), reporting a bad entry when reached."
     for e in (entries if isinstance(entries, list) else [entries]):
+        if not isinstance(e, str): problems(y, f'{split}: {e!r} is not a folder or image-list name'); continue
         p = base/e
-        if p.suffix == '.txt' and p.is_file(): yield from [base/l.strip() for l in p.read_text().splitlines() if l.strip()]
+        if roots and p.exists() and not inside(p, roots):      # what does not exist is not read: looked for beside the file
+            if not allow_outside: problems(y, f'{split}: {e!r} points outside the source folder; pass allow_outside=True to read it'); continue
+            roots.append(_entry_root(p))                           # allowed on purpose: its files pass check_links
+        if p.suffix == '.txt' and p.is_file(): yield from [base/l.strip() for l in read_text(p).splitlines() if l.strip()]
         elif p.is_dir(): yield from sorted(q for q in p.rglob('*') if q.suffix.lower() in SOURCE_IMAGE_EXTS)
-        else: problems(y, f'{split}: {e!r} is neither a folder nor an image list')
+        elif (d := _yolo_beside(y, split)) is not None:
+            if notes is not None: notes[split] = f'{e!r} does not exist; used {d.relative_to(y.parent).as_posix()}/ beside {y.name}'
+            yield from sorted(q for q in d.rglob('*') if q.suffix.lower() in SOURCE_IMAGE_EXTS)
+        else: problems(y, f'{split}: {e!r} is neither a folder nor an image list, and no {split} folder with images/ lies beside {y.name}')
 
-def scan_yolo(root: Path, problems: Problems) -> Scan:
-    "YOLO: data.yaml + images/<split>/ + labels/<split>/*.txt (class cx cy w h, normalised)."
-    import yaml
+def scan_yolo(root: Path, problems: Problems, ok_classes: list | None = None, allow_outside: bool = False) -> Scan:
+    "YOLO: data.yaml + images/<split>/ + labels/<split>/*.txt (class cx cy w h, normalised); OK classes by name or `ok_classes`; a `path` outside `root` needs `allow_outside`."
     root = Path(root); y = _yolo_yaml(root)
-    cfg = yaml.safe_load(y.read_text()) or {}
+    if y is None: raise BadInputError(f'{root}: no data.yaml, data.yml or dataset.yaml (YOLO layout)')
+    cfg, base, roots = yolo_config(y, root, allow_outside)
     names = _yolo_names(y, cfg)
-    base = Path(cfg.get('path') or '.')
-    base = base if base.is_absolute() else (y.parent/base)
-    recs, seen = [], set()
+    ok = ok_class_names(names, ok_classes, where=str(y))
+    recs, seen, paths = [], set(), {}
+    if isinstance(cfg.get('path'), str) and not (y.parent/cfg['path']).is_dir():
+        paths['path'] = f"{cfg['path']!r} does not exist; used the folder of {y.name}"
     for split in ('train', 'val', 'test'):
-        for img in _yolo_split_images(base, y, split, cfg.get(split) or [], problems):
+        for img in _yolo_split_images(base, y, split, cfg.get(split) or [], problems, roots, paths, allow_outside):
             if img in seen: continue
             seen.add(img)
             lab = _yolo_label_path(img)
+            if lab.exists() and not inside(lab, roots):
+                problems.skip(lab, f'symbolic link to {lab.resolve()}, outside the source folder; not followed (its image is not used)'); continue
             boxes, bad = _yolo_boxes(lab, names)
             if bad: problems(lab, bad); continue
+            defects = [b for b in boxes if b[4] not in ok]
             rid = record_id(f'{split}_{img.stem}')
-            recs.append(Record(id=rid, image=img, label='KO' if boxes else 'OK', defect_type=dominant_class([b[4] for b in boxes]),
-                               bboxes=boxes, group=rid, extra={'orig_file': img.relative_to(root).as_posix() if img.is_relative_to(root) else str(img),
-                                                               'orig_split': split, '_normalised': True}))
-    return Scan(recs, names, notes={'box_convention': 'YOLO normalised cx cy w h -> pixel edges'})
+            recs.append(Record(id=rid, image=img, label='KO' if defects else 'OK', defect_type=dominant_class([b[4] for b in defects]),
+                               bboxes=defects, group=rid, extra={'orig_file': img.relative_to(root).as_posix() if img.is_relative_to(root) else str(img),
+                                                                 'orig_split': split, 'n_ok_boxes': len(boxes) - len(defects), '_normalised': True}))
+    return Scan(recs, [n for n in names if n not in ok],
+                notes={'box_convention': 'YOLO normalised cx cy w h -> pixel edges', 'ok_classes': sorted(ok),
+                       'defect_classes': [n for n in names if n not in ok], **({'paths': paths} if paths else {})},
+                roots=roots[1:])
 
 # %% ../../nbs/17a_public_scanners.ipynb #9483d72a
 def make_yolo_fixture(root: Path) -> None:
@@ -493,26 +578,55 @@ def make_yolo_fixture(root: Path) -> None:
     (root/'labels'/'val'/'img0.txt').write_text('1 0.25 0.75 0.5 0.5\n')                           # img2 / val img1: no file
 
 # %% ../../nbs/17a_public_scanners.ipynb #b824b88b
-OK_CLASS_NAMES = ('good', 'ok', 'free', 'normal', 'no_defect', 'nodefect', 'defect_free', 'none', 'pass', 'mt_free')
+ROBOFLOW_FIXTURE = {'train': {'a': '2 0.5 0.5 0.8 0.4\n', 'b': '0 0.3 0.5 0.2 0.2\n', 'c': '2 0.5 0.5 0.8 0.4\n1 0.7 0.5 0.1 0.1\n', 'd': None},
+                    'valid': {'e': '2 0.5 0.5 0.9 0.5\n', 'f': '1 0.2 0.2 0.1 0.1\n'},
+                    'test': {'g': '0 0.5 0.5 0.3 0.3\n', 'h': ''}}   # split: {image stem: label file text (None: no file)}
+
+def make_roboflow_fixture(root: Path) -> None:
+    "A tiny Roboflow YOLO export: data.yaml with the exporter's absolute paths, train/ valid/ test/ with images/ and labels/."
+    root = Path(root); root.mkdir(parents=True, exist_ok=True)
+    (root/'data.yaml').write_text('train: /content/datasets/welds-3/train/images\nval: /content/datasets/welds-3/valid/images\n'
+                                  'test: ../test/images\nnc: 3\nnames: [Bad Weld, Defect, Good Weld]\nroboflow:\n  version: 3\n')
+    for k, (split, items) in enumerate(ROBOFLOW_FIXTURE.items()):
+        for i, (stem, text) in enumerate(items.items()):
+            write_jpeg(root/split/'images'/f'{stem}.jpg', noise_image(40, 60, 10*k + i, 3))
+            (root/split/'labels').mkdir(parents=True, exist_ok=True)
+            if text is not None: (root/split/'labels'/f'{stem}.txt').write_text(text)
+
+# %% ../../nbs/17a_public_scanners.ipynb #e315c849
 SPLIT_DIRS = ('train', 'val', 'valid', 'validation', 'test')
 
-def _folder_classes(root: Path) -> list:
-    "(split, class folder) pairs of an image-folder layout."
-    subs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith('.'))
+def _real_dirs(folder: Path, root: Path, problems: Problems | None) -> list:
+    "The subfolders of `folder`, sorted; a symbolic link out of `root`, or to a sibling folder (a second name for it), is skipped."
+    subs = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith('.'))
+    real = {d.resolve() for d in subs if not d.is_symlink()}
+    keep = []
+    for d in subs:
+        if d.is_symlink() and (not inside(d, [root]) or d.resolve() in real):
+            if problems is not None:
+                problems.skip(d, f'symbolic link to {d.resolve()}' + (', outside the source folder' if not inside(d, [root]) else
+                                                                     ', a second name for a class folder') + '; not followed')
+            continue
+        keep.append(d)
+    return keep
+
+def _folder_classes(root: Path, problems: Problems | None = None) -> list:
+    "(split, class folder) pairs of an image-folder layout (symbolic links out of `root` or to a sibling folder skipped)."
+    subs = _real_dirs(root, root, problems)
     if subs and all(d.name.lower() in SPLIT_DIRS for d in subs):
-        return [(s.name, d) for s in subs for d in sorted(x for x in s.iterdir() if x.is_dir())]
+        return [(s.name, d) for s in subs for d in _real_dirs(s, root, problems)]
     return [('', d) for d in subs]
 
-def scan_image_folder(root: Path, problems: Problems, ok_classes: tuple = ()) -> Scan:
-    "Plain image folder: class subfolders (OK names -> OK, others -> defect types) or unlabelled images."
+def scan_image_folder(root: Path, problems: Problems, ok_classes: list | None = None) -> Scan:
+    "Plain image folder: class subfolders (OK names -> OK, others -> defect types; or `ok_classes`) or unlabelled images."
     root = Path(root)
-    ok = {c.lower() for c in (*OK_CLASS_NAMES, *ok_classes)}
     recs = [Record(id=record_id(p.stem), image=p, label='Unknown', group=record_id(p.stem),
                    extra={'orig_file': p.name}) for p in images_in(root)]
-    pairs = _folder_classes(root)
-    classes = sorted({d.name for _, d in pairs if d.name.lower() not in ok})
+    pairs = _folder_classes(root, problems)
+    ok = ok_class_names(sorted({d.name for _, d in pairs}), ok_classes, where=str(root))
+    classes = sorted({d.name for _, d in pairs if d.name not in ok})
     for split, d in pairs:
-        is_ok = d.name.lower() in ok
+        is_ok = d.name in ok
         for p in images_in(d):
             rid = record_id(f'{split}_{d.name}_{p.stem}' if split else f'{d.name}_{p.stem}')
             recs.append(Record(id=rid, image=p, label='OK' if is_ok else 'KO', defect_type='' if is_ok else d.name,
@@ -525,6 +639,185 @@ def make_image_folder_fixture(root: Path) -> None:
     for c, n in (('good', 3), ('crack', 2), ('porosity', 2)):
         for i in range(n): write_image(Path(root)/c/f'{c}{i}.png', noise_image(32, 32, i))
 
+# %% ../../nbs/17a_public_scanners.ipynb #e639efa0
+COCO_SPLIT_WORDS = {'train': 'train', 'val': 'val', 'valid': 'val', 'validation': 'val', 'test': 'test'}
+
+def _is_coco(p: Path) -> bool:
+    "True when the JSON file `p` looks like a COCO annotation file (its first 64 kB name images and categories/annotations)."
+    try:
+        with open(p, 'rb') as f: head = f.read(65536)
+    except OSError: return False
+    return b'"images"' in head and (b'"categories"' in head or b'"annotations"' in head)
+
+def _coco_split(p: Path) -> str:
+    "The split a COCO file's name or folder names ('' if none): instances_val2017.json, coco_test.json, valid/_annotations.coco.json."
+    for part in (p.stem, p.parent.name):
+        for w in re.split(r'[^a-z]+', part.lower()):
+            if w.rstrip('0123456789') in COCO_SPLIT_WORDS: return COCO_SPLIT_WORDS[w.rstrip('0123456789')]
+    return ''
+
+def coco_files(root: Path) -> list:
+    "The COCO annotation files of a dataset folder; per-split files when there are any, else the combined ones."
+    root = Path(root)
+    cands = [p for p in [*sorted(root.glob('*.json')), *sorted((root/'annotations').glob('*.json')),
+                         *sorted(root.glob('*/_annotations.coco.json'))] if p.is_file() and _is_coco(p)]
+    per_split = [p for p in cands if _coco_split(p)]
+    return per_split or cands
+
+# %% ../../nbs/17a_public_scanners.ipynb #847448b8
+def _coco_image_path(root: Path, js: Path, name: str) -> Path | None:
+    "The image file `name` of a COCO file `js`: beside it, under the root, or under images/."
+    for base in (js.parent, root, root/'images', js.parent/'images'):
+        if (base/name).is_file(): return base/name
+    return None
+
+def _coco_boxes(js: Path, anns: list, cats: dict, images: dict, problems: Problems) -> dict:
+    "{image id: [[x0, y0, x1, y1, class]]} of the annotations; problems named with the file and the annotation."
+    out = {}
+    for a in anns:
+        aid = a.get('id', '?')
+        if a.get('image_id') not in images: problems(js, f'annotation {aid}: image_id {a.get("image_id")!r} matches no image'); continue
+        if a.get('category_id') not in cats: problems(js, f'annotation {aid}: unknown category_id {a.get("category_id")!r} (known: {sorted(cats)})'); continue
+        b = a.get('bbox')
+        if not (isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in b)
+                and b[2] >= 0 and b[3] >= 0):
+            problems(js, f'annotation {aid}: bbox {str(b)[:80]} is not [x, y, width, height] of finite numbers with width, height >= 0'); continue
+        out.setdefault(a['image_id'], []).append([b[0], b[1], b[0] + b[2], b[1] + b[3], cats[a['category_id']]])
+    return out
+
+def _coco_classes(data: dict) -> dict:
+    "{category id: name} without a Roboflow-style super-category (no annotations, named by others as supercategory)."
+    cats = {c['id']: str(c['name']) for c in data.get('categories', [])}
+    used = {a.get('category_id') for a in data.get('annotations', [])}
+    supers = {str(c.get('supercategory')) for c in data.get('categories', []) if c.get('supercategory')}
+    return {k: v for k, v in cats.items() if k in used or v not in supers}
+
+# %% ../../nbs/17a_public_scanners.ipynb #54fffe2a
+COCO_KEYS = {'images': ('id', 'file_name'), 'annotations': ('image_id', 'category_id'), 'categories': ('id', 'name')}
+
+def coco_document(js: Path, problems: Problems) -> dict | None:
+    "The parsed COCO file `js` with its lists checked, or None once its problem is reported (not UTF-8, not JSON with the line, not COCO-shaped)."
+    import json
+    try: data = json.loads(read_text(js))
+    except BadInputError as e: problems.add(e); return None
+    except ValueError as e: problems(f'{js} line {getattr(e, "lineno", "?")}', f'not valid JSON ({getattr(e, "msg", e)})'); return None
+    if not isinstance(data, dict): problems(js, f'expected a JSON object (images, annotations, categories), got {type(data).__name__}'); return None
+    scalar = lambda v: isinstance(v, (int, str)) and not isinstance(v, bool)
+    for key, need in COCO_KEYS.items():
+        items = data.get(key, [])
+        if not isinstance(items, list): problems(js, f'{key} must be a list, got {type(items).__name__}'); return None
+        bad = next((i for i, x in enumerate(items) if not (isinstance(x, dict) and all(scalar(x.get(k)) for k in need))), None)
+        if bad is not None: problems(js, f'{key}[{bad}]: expected an object with {", ".join(need)} (numbers or strings)'); return None
+    return data
+
+# %% ../../nbs/17a_public_scanners.ipynb #0edf1dc2
+def scan_coco(root: Path, problems: Problems, ok_classes: list | None = None) -> Scan:
+    "COCO JSON: images, annotations (bbox x y w h in pixels), categories; the split from the file name or the image's `split`."
+    root = Path(root); files = coco_files(root)
+    if not files: raise BadInputError(f'{root}: no COCO annotation file (*.json with images and categories)')
+    recs, seen, names = [], set(), []
+    loaded = []
+    for js in files:
+        if (data := coco_document(js, problems)) is None: continue
+        cats = _coco_classes(data); images = {}
+        for im in data.get('images', []):
+            if im.get('id') in images: problems(js, f'image id {im.get("id")!r} appears twice'); continue
+            images[im.get('id')] = im
+        loaded.append((js, data, cats, images)); names += [n for n in cats.values() if n not in names]
+    ok = ok_class_names(names, ok_classes, where=str(files[0]))
+    for js, data, cats, images in loaded:
+        boxes = _coco_boxes(js, data.get('annotations', []), cats, images, problems)
+        for iid, im in images.items():
+            p = _coco_image_path(root, js, str(im.get('file_name', '')))
+            if p is None: problems(js, f'image id {iid!r}: file {im.get("file_name")!r} not found beside {js.name}, under the root or under images/'); continue
+            split = COCO_SPLIT_WORDS.get(str(im.get('split', '')).lower(), '') or _coco_split(js)
+            rid = record_id(f'{split}_{p.stem}' if split else p.stem)
+            if rid in seen: problems(js, f'image id {iid!r}: {p.name} is listed twice'); continue
+            seen.add(rid)
+            defects = [b for b in boxes.get(iid, []) if b[4] not in ok]
+            recs.append(Record(id=rid, image=p, label='KO' if defects else 'OK', defect_type=dominant_class([b[4] for b in defects]),
+                               bboxes=defects, group=rid, extra={'orig_file': p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p),
+                                                                 'orig_split': split, 'n_ok_boxes': len(boxes.get(iid, [])) - len(defects)}))
+    return Scan(recs, [n for n in names if n not in ok],
+                notes={'box_convention': 'COCO [x, y, w, h] pixels -> [x, y, x+w, y+h]', 'ok_classes': sorted(ok),
+                       'files': [f.relative_to(root).as_posix() for f in files], 'segmentation': 'not read (masks from boxes)'})
+
+# %% ../../nbs/17a_public_scanners.ipynb #c2efff65
+def make_coco_fixture(root: Path) -> None:
+    "A tiny COCO folder: images/*.png, coco_<split>.json for train, valid, test (+ a combined coco.json); porosity and crack."
+    import json
+    root = Path(root); parts = {'train': [], 'valid': [], 'test': []}
+    spec = {'train': [('p0', [(1, [4, 5, 10, 6])]), ('p1', [(2, [20, 2, 6, 20]), (1, [1, 1, 3, 3])]), ('p2', [])],
+            'valid': [('p5', [(1, [2, 2, 5, 5])])], 'test': [('p3', [(2, [10, 10, 8, 8])]), ('p4', [])]}
+    cats = [{'id': 1, 'name': 'porosity', 'supercategory': 'weld_defect'}, {'id': 2, 'name': 'crack', 'supercategory': 'weld_defect'}]
+    k = 0
+    for split, items in spec.items():
+        for stem, objs in items:
+            k += 1; write_image(root/'images'/f'{stem}.png', noise_image(30, 40, k, 3))
+            parts[split].append(({'id': k, 'file_name': f'images/{stem}.png', 'width': 40, 'height': 30},
+                                 [{'id': 10*k + j, 'image_id': k, 'category_id': c, 'bbox': b, 'iscrowd': 0} for j, (c, b) in enumerate(objs)]))
+    doc = lambda ps: {'images': [i for i, _ in ps], 'annotations': [a for _, anns in ps for a in anns], 'categories': cats}
+    for split, ps in parts.items(): (root/f'coco_{split}.json').write_text(json.dumps(doc(ps)))
+    (root/'coco.json').write_text(json.dumps(doc(parts['train'] + parts['valid'] + parts['test'])))
+
+# %% ../../nbs/17a_public_scanners.ipynb #c301f297
+CSV_FILE_COLUMNS = ('filename', 'file_name', 'file', 'image', 'image_name', 'image_path', 'path', 'img')
+CSV_LABEL_COLUMNS = ('label', 'class', 'category', 'target', 'defect', 'status')
+CSV_SPLIT_COLUMNS = ('split', 'subset', 'set', 'fold')
+KO_LABEL_WORDS = ('ko', 'nok', 'ng', 'defect', 'defective', 'bad', 'fail', 'reject', 'anomaly', 'abnormal')
+
+def _csv_columns(header: list) -> dict:
+    "{role: column name} for the file, label, split and defect_type columns of a CSV header (case-insensitive)."
+    low = {h.strip().lower(): h for h in header}
+    pick = lambda names: next((low[n] for n in names if n in low), None)
+    return {'file': pick(CSV_FILE_COLUMNS), 'label': pick(CSV_LABEL_COLUMNS), 'split': pick(CSV_SPLIT_COLUMNS),
+            'defect_type': pick(('defect_type', 'type', 'defect_class'))}
+
+def label_csv(root: Path) -> Path | None:
+    "The label CSV at the top of `root`: the first *.csv whose header has a file and a label column, or None."
+    for p in sorted(Path(root).glob('*.csv')):
+        try:
+            with open(p, 'rb') as f: head = f.readline(65536).decode('utf-8-sig', errors='replace')   # the header only: its reader names bad bytes
+        except OSError: continue
+        c = _csv_columns(next(csv.reader([head]), []))
+        if c['file'] and c['label']: return p
+    return None
+
+# %% ../../nbs/17a_public_scanners.ipynb #30c6159d
+def scan_label_csv(root: Path, problems: Problems, ok_classes: list | None = None) -> Scan:
+    "Images + a CSV of labels (file, label[, split, defect_type]); OK labels by name or `ok_classes`."
+    root = Path(root); p = label_csv(root)
+    if p is None: raise BadInputError(f'{root}: no CSV with a file column {CSV_FILE_COLUMNS} and a label column {CSV_LABEL_COLUMNS}')
+    rows = csv_rows(p)
+    col = _csv_columns(list(rows[0].keys()) if rows else [])
+    values = sorted({(r.get(col['label']) or '').strip() for r in rows} - {''})
+    ok = ok_class_names(values, ok_classes, where=str(p))
+    recs, seen = [], set()
+    for n, r in enumerate(rows, 2):
+        name, lab = (r.get(col['file']) or '').strip(), (r.get(col['label']) or '').strip()
+        img = next((b/name for b in (p.parent, p.parent/'images') if name and (b/name).is_file()), None)
+        if not lab: problems(p, f'line {n}: empty label for {name!r}'); continue
+        if img is None: problems(p, f'line {n}: image {name!r} not found beside {p.name} or under images/'); continue
+        split = COCO_SPLIT_WORDS.get((r.get(col['split']) or '').strip().lower(), '') if col['split'] else ''
+        rid = record_id(f'{split}_{Path(name).with_suffix("").as_posix()}' if split else Path(name).with_suffix('').as_posix())
+        if rid in seen: problems(p, f'line {n}: {name!r} is listed twice'); continue
+        seen.add(rid)
+        is_ok = lab in ok
+        dt = '' if is_ok else ((r.get(col['defect_type']) or '').strip() if col['defect_type'] else '') or ('' if lab.lower() in KO_LABEL_WORDS else lab)
+        recs.append(Record(id=rid, image=img, label='OK' if is_ok else 'KO', defect_type=dt, group=rid,
+                           extra={'orig_file': img.relative_to(root).as_posix() if img.is_relative_to(root) else str(img),
+                                  'orig_split': split, 'orig_label': lab}))
+    types = sorted({r.defect_type for r in recs if r.defect_type})
+    return Scan(recs, types, has_boxes=False, notes={'labels_csv': p.name, 'ok_classes': sorted(ok), 'columns': col})
+
+# %% ../../nbs/17a_public_scanners.ipynb #dddc1f17
+def make_label_csv_fixture(root: Path) -> None:
+    "A tiny image folder with labels.csv (filename,label,split): good, NG and porosity images."
+    root = Path(root); lines = ['filename,label,split']
+    for i, (lab, split) in enumerate([('good', 'train'), ('good', 'train'), ('NG', 'train'), ('porosity', 'valid'), ('good', 'test'), ('porosity', 'test')]):
+        write_image(root/'images'/f'im{i}.png', noise_image(24, 24, i)); lines.append(f'im{i}.png,{lab},{split}')
+    (root/'labels.csv').write_text('\n'.join(lines) + '\n')
+
 # %% ../../nbs/17a_public_scanners.ipynb #9915f8d5
 LAYOUTS = {   # name: (scanner, dataset name for the `source` column, signature description)
     'gdxray': (scan_gdxray, 'gdxray', '[Welding/|Welds/]W0001/ground_truth.txt + W0002/'),
@@ -534,19 +827,24 @@ LAYOUTS = {   # name: (scanner, dataset name for the `source` column, signature 
     'deeppcb': (scan_deeppcb, 'deeppcb', '[PCBData/]group*/<G>/*_temp.jpg'),
     'dagm': (scan_dagm, 'dagm2007', 'Class*/Train|Test/Label/Labels.txt'),
     'yolo': (scan_yolo, 'yolo', 'data.yaml'),
+    'coco': (scan_coco, 'coco', '*.json, annotations/*.json or <split>/_annotations.coco.json with COCO images and categories'),
     'neu_det': (scan_neu_det, 'neu_det', 'VOC *.xml whose images are named <neu class>_<n>'),
     'voc': (scan_voc, 'voc', 'VOC *.xml annotations'),
+    'label_csv': (scan_label_csv, 'label_csv', '*.csv with a file and a label column, beside the images'),
     'image_folder': (scan_image_folder, 'image_folder', 'images in the folder or in class subfolders'),
 }
 
 FIXTURES = {'gdxray': make_gdxray_fixture, 'magnetic_tile': make_magnetic_tile_fixture, 'mvtec': make_mvtec_fixture,
             'severstal': make_severstal_fixture, 'deeppcb': make_deeppcb_fixture, 'dagm': make_dagm_fixture,
-            'yolo': make_yolo_fixture, 'neu_det': make_neu_fixture, 'voc': make_voc_fixture,
+            'yolo': make_yolo_fixture, 'coco': make_coco_fixture, 'neu_det': make_neu_fixture, 'voc': make_voc_fixture,
+            'label_csv': make_label_csv_fixture,
             'image_folder': make_image_folder_fixture}   # layout: builder of a tiny folder in that layout
 
 def _has_voc(root: Path) -> list:
     "Up to five VOC annotation files under `root` (checked by their first bytes)."
-    return [x for x in list(root.rglob('*.xml'))[:5] if b'<annotation' in x.read_bytes()[:200]]
+    def head(x: Path) -> bytes:
+        with open(x, 'rb') as f: return f.read(200)
+    return [x for x in list(root.rglob('*.xml'))[:5] if b'<annotation' in head(x)]
 
 def detect_layout(path: Path) -> str:
     "The name of the published layout of the dataset folder `path` (a key of `LAYOUTS`); error if none matches."
@@ -559,10 +857,13 @@ def detect_layout(path: Path) -> str:
     if _deeppcb_root(root): return 'deeppcb'
     if _dagm_classes(root): return 'dagm'
     if _yolo_yaml(root): return 'yolo'
+    if coco_files(root): return 'coco'
     vs = _has_voc(root)
     if vs:
-        name = (ET.parse(vs[0]).findtext('filename') or vs[0].stem)
+        try: name = (ET.parse(vs[0]).findtext('filename') or vs[0].stem)
+        except ET.ParseError: name = vs[0].stem                        # the scanner reports the broken file
         return 'neu_det' if any(name.startswith(c + '_') for c in NEU_CLASSES) else 'voc'
+    if label_csv(root): return 'label_csv'
     if images_in(root) or any(images_in(d) for _, d in _folder_classes(root)): return 'image_folder'
     known = '; '.join(f'{k}: {v[2]}' for k, v in LAYOUTS.items())
     raise BadInputError(f'{root}: folder in no known dataset layout (found {len(list(root.iterdir()))} entries, '

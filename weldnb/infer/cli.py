@@ -9,9 +9,8 @@ from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
 
-from .io import InputError
 from .manifest import MODEL_FILES, ModelError
-from .inspector import Prediction, WeldInspector
+from .inspector import InputFailure, Prediction, WeldInspector
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'expand_inputs', 'main']
@@ -20,11 +19,12 @@ __all__ = ['IMAGE_SUFFIXES', 'expand_inputs', 'main']
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 
 def expand_inputs(paths: list) -> tuple:
-    "Image files from files and folders, plus (path, reason) failures for empty folders and missing paths."
+    "Image files from files and folders, plus (path, reason) failures for empty or unreadable folders and missing paths."
     files, failures = [], []
     for p in map(Path, paths):
         if p.is_dir():
-            imgs = sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in IMAGE_SUFFIXES)
+            try: imgs = sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in IMAGE_SUFFIXES)
+            except OSError as e: failures.append((str(p), f'folder cannot be listed ({e.strerror})')); continue
             if not imgs: failures.append((str(p), f'empty directory: no image files ({", ".join(IMAGE_SUFFIXES)})'))
             files += imgs
         elif p.is_file(): files.append(p)
@@ -37,8 +37,12 @@ def _line(r: Prediction) -> str:
     w = f'  [{len(r.warnings)} warning(s): {r.warnings[0]}]' if r.warnings else ''
     return f'{r.image}\t{r.label}\tp({r.argmax})={r.probs[r.argmax]:.3f}{extra}\t{r.latency_ms:.1f} ms{w}'
 
+def _why(f: InputFailure) -> str:
+    "The failure's reason without the input's name it starts with."
+    return f.error[len(f.image) + 2:] if f.error.startswith(f.image + ': ') else f.error
+
 def main(argv: list[str] | None = None) -> int:
-    "Entry point of `weldnb-infer MODEL_DIR IMAGES... [--json] [--threads N]`."
+    "Entry point of `weldnb-infer MODEL_DIR IMAGES... [--json] [--threads N]`: 0 all predicted, 1 some input failed, 2 the model cannot be used."
     ap = argparse.ArgumentParser(prog='weldnb-infer', description='Run an exported weldnb model on images (torch-free).')
     ap.add_argument('model_dir', help='exported model folder (models/<name>/ with manifest.json)')
     ap.add_argument('images', nargs='+', help='image files or folders of images')
@@ -49,22 +53,22 @@ def main(argv: list[str] | None = None) -> int:
     try: insp = WeldInspector.load(a.model_dir, variant=a.variant, threads=a.threads)
     except ModelError as e:
         print(f'weldnb-infer: cannot use the model: {e}', file=sys.stderr); return 2
-    files, failures = expand_inputs(a.images)
-    n_total = len(files) + len(failures)
-    for src, why in failures:
-        if a.json: print(json.dumps({'image': src, 'error': why}), flush=True)
+    files, found = expand_inputs(a.images)
+    failures = [InputFailure(src, why) for src, why in found]
+    for f in failures: print(f.to_json() if a.json else f'{f.image}\tERROR\t{f.error}', flush=True)
     n_ok = 0
-    for f in files:
-        try: r = insp.predict(f)
-        except (InputError, ValueError, OSError) as e:
-            msg = str(e); failures.append((str(f), msg))
-            print(json.dumps({'image': str(f), 'error': msg}) if a.json else f'{f}\tERROR\t{msg}', flush=True)
-            continue
+    for path in files:
+        try: r = insp.predict([path])[0]                    # a batch of one: a bad file is an answer, not an exception
+        except ModelError as e:
+            print(f'weldnb-infer: cannot use the model: {e}', file=sys.stderr); return 2
+        if isinstance(r, InputFailure):
+            r = InputFailure(r.image, _why(r)); failures.append(r)
+            print(r.to_json() if a.json else f'{r.image}\tERROR\t{r.error}', flush=True); continue
         n_ok += 1
         print(r.to_json() if a.json else _line(r), flush=True)
     if failures:
-        print(f'weldnb-infer: {len(failures)} of {n_total} inputs failed:', file=sys.stderr)
-        for src, why in failures: print(f'  {src}: {why}', file=sys.stderr)
+        print(f'weldnb-infer: {len(failures)} of {len(files) + len(found)} inputs failed:', file=sys.stderr)
+        for f in failures: print(f'  {f.image}: {f.error}', file=sys.stderr)
         return 1
     if n_ok == 0:
         print('weldnb-infer: no images given', file=sys.stderr); return 1

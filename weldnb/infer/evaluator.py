@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, asdict
 
 import numpy as np
 
+from .io import InputError, check_depth_map
 from .scoring import LABELS
 
 # %% auto #0
@@ -19,23 +20,15 @@ __all__ = ['EvaluationInputError', 'check_depth', 'check_image', 'depth_noise_mm
            'Evaluation', 'WeldEvaluator']
 
 # %% ../../nbs/52_evaluate.ipynb #234b5b91
-class EvaluationInputError(ValueError):
+class EvaluationInputError(InputError):
     "An image or height map the evaluator cannot use."
 
 def check_depth(depth, shape: tuple | None = None, name: str = 'depth') -> np.ndarray:
-    "`depth` as float32 HxW (mm), checked: present, 2-D, registered with an image of `shape`, all finite."
+    "`depth` as float32 HxW (mm), checked: present, 2-D, registered with an image of `shape`, all finite, at least 16x16."
     if depth is None: raise EvaluationInputError(f'{name}: no height map given; the bead is measured on the depth map (HxW, mm)')
-    d = np.asarray(depth)
-    if d.ndim == 3 and d.shape[2] == 1: d = d[..., 0]
-    if d.ndim != 2: raise EvaluationInputError(f'{name}: depth must be a 2-D HxW height map in mm, got shape {d.shape}')
-    if d.dtype.kind not in 'fiu': raise EvaluationInputError(f'{name}: depth must be numeric, got dtype {d.dtype}')
+    try: d = check_depth_map(depth, name, shape)
+    except InputError as e: raise EvaluationInputError(str(e)) from None
     if min(d.shape) < 16: raise EvaluationInputError(f'{name}: depth map {d.shape[1]}x{d.shape[0]} is too small (at least 16x16)')
-    if shape is not None and tuple(d.shape) != tuple(shape[:2]):
-        raise EvaluationInputError(f'{name}: depth is {d.shape[1]}x{d.shape[0]} but the image is {shape[1]}x{shape[0]}; '
-                                   'they must be registered pixel to pixel')
-    d = d.astype(np.float32, copy=False)
-    bad = ~np.isfinite(d)
-    if bad.any(): raise EvaluationInputError(f'{name}: {int(bad.sum())} of {d.size} depth values are NaN or infinite')
     return d
 
 def check_image(img, name: str = 'image') -> np.ndarray:

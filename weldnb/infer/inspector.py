@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import InputError, read_image, read_depth
+from .io import InputError, MAX_PIXELS, read_image, read_depth
 from .spec import InputSpec
 from .manifest import MANIFEST, ModelError, is_present, read_manifest, verify_files, input_spec
 from .scoring import (LABELS, softmax, prediction_sets, ood_flags, image_stats, drift_monitor, DriftMonitor)
 
 # %% auto #0
-__all__ = ['QDQ_FUSION_OPTIMIZERS', 'check_input', 'self_check', 'open_session', 'checked_session', 'Prediction', 'board_label',
-           'WeldInspector']
+__all__ = ['QDQ_FUSION_OPTIMIZERS', 'check_input', 'self_check', 'open_session', 'checked_session', 'check_model_io',
+           'Prediction', 'board_label', 'InputFailure', 'WeldInspector']
 
 # %% ../../nbs/51b_infer_inspector.ipynb #cf6a12d1
 QDQ_FUSION_OPTIMIZERS = ('QDQSelectorActionTransformer',)   # onnxruntime's int8 fusion (QDQ -> QLinearConv, ...)
@@ -56,6 +56,7 @@ def checked_session(path: Path, model_dir: Path, manifest: dict, variant: str, t
     "(session, self-check error, notes) of a model file, refused or reopened unfused when it fails the self-check."
     import onnxruntime as ort
     sess = open_session(path, threads)
+    check_model_io(sess, manifest, str(path))
     err, tol = self_check(sess, model_dir, manifest, variant)
     if err is None or err <= tol: return sess, err, []
     if variant != 'int8':
@@ -68,6 +69,28 @@ def checked_session(path: Path, model_dir: Path, manifest: dict, variant: str, t
                          f'reference (tolerance {tol:.3g}), {err2:.3g} even without QDQ fusion')
     return sess2, err, [f'onnxruntime {ort.__version__}: its fused int8 kernels give logits {err:.3g} away from the '
                         f'export-time reference on this CPU; running the int8 model without QDQ fusion (correct, slower)']
+
+# %% ../../nbs/51b_infer_inspector.ipynb #278cd16e
+def _dims(t) -> list: return [d if isinstance(d, int) else None for d in t.shape]   # symbolic dims -> None
+
+def check_model_io(session, manifest: dict, where: str) -> None:
+    "Check an onnxruntime session against the manifest's input name, input recipe, logits output and class count; `ModelError` naming `where`."
+    spec, K, name, lg = input_spec(manifest), len(manifest['classes']), manifest['input_name'], manifest['outputs']['logits']
+    ins, outs = {i.name: i for i in session.get_inputs()}, {o.name: o for o in session.get_outputs()}
+    if list(ins) != [name]: raise ModelError(f'{where}: inputs {sorted(ins)}; the manifest feeds one input, {name!r}')
+    i, want = ins[name], [None, spec.n_channels, *spec.size]
+    if i.type != 'tensor(float)': raise ModelError(f'{where}: input {name!r} is {i.type}, expected tensor(float)')
+    if len(i.shape) != 4 or any(g is not None and w is not None and g != w for g, w in zip(_dims(i), want)):
+        raise ModelError(f'{where}: input {name!r} has shape {i.shape}; the manifest\'s input recipe gives (N, {spec.n_channels}, {spec.size[0]}, {spec.size[1]})')
+    if lg not in outs: raise ModelError(f'{where}: no output {lg!r} (the model has {sorted(outs)})')
+    o = _dims(outs[lg])
+    if len(o) != 2 or o[1] not in (None, K):
+        raise ModelError(f'{where}: output {lg!r} has shape {outs[lg].shape}; the manifest lists {K} classes {manifest["classes"]}')
+    x = np.zeros((1, spec.n_channels, *spec.size), np.float32)
+    try: y = np.asarray(session.run([lg], {name: x})[0])
+    except Exception as e: raise ModelError(f'{where}: onnxruntime cannot run it on a blank {x.shape} input ({e})') from None
+    if y.shape != (1, K): raise ModelError(f'{where}: output {lg!r} gives shape {y.shape} for one image; the manifest lists {K} classes {manifest["classes"]}')
+    if not np.isfinite(y).all(): raise ModelError(f'{where}: output {lg!r} is not finite on a blank input')
 
 # %% ../../nbs/51b_infer_inspector.ipynb #4a4b30fd
 @dataclass
@@ -92,6 +115,16 @@ def board_label(classes: list, k: int, cset: list | None, ood: bool | None) -> s
     if ood or (cset is not None and len(cset) != 1): return 'Unknown'
     label = cset[0] if cset is not None else classes[k]
     return label if label in LABELS else 'Unknown'        # a class outside the board's answers becomes Unknown
+
+# %% ../../nbs/51b_infer_inspector.ipynb #56c979c7
+@dataclass
+class InputFailure:
+    "An input of a batch that could not be used: its name and why."
+    image: str                          # path, or '<array i>' for arrays
+    error: str                          # the message of its `InputError`, which names the input
+
+    def to_dict(self) -> dict: return asdict(self)
+    def to_json(self) -> str: return json.dumps(self.to_dict(), sort_keys=True)
 
 # %% ../../nbs/51b_infer_inspector.ipynb #caab52ee
 class WeldInspector:
@@ -138,47 +171,65 @@ class WeldInspector:
         return insp
 
 # %% ../../nbs/51b_infer_inspector.ipynb #ec39bd28
-def _read(self: WeldInspector, item, i: int, depth=None) -> tuple:
+def _read(self: WeldInspector, item, i: int, depth=None, max_pixels: int = MAX_PIXELS) -> tuple:
     "An (image array, depth, name) triple from a path or an array."
     if isinstance(item, (str, Path)):
         p = Path(item)
-        img = read_image(p)
+        img = read_image(p, max_pixels=max_pixels)
         if depth is None and self.spec.has_depth:
             cand = p.parent.parent/'depth'/f'{p.stem}.npy'   # dataset layout: images/<id>.png beside depth/<id>.npy
-            if cand.is_file(): depth = read_depth(cand)
+            if cand.is_file(): depth = read_depth(cand, img.shape, max_pixels)
         return img, depth, str(p)
     return np.asarray(item), depth, f'<array {i}>'
 
-def _logits(self: WeldInspector, x: np.ndarray) -> tuple:
-    "Raw (logits, features or None) for a normalised NxCxHxW float32 batch."
-    want = [self.logits_name] + ([self.features_name] if self.features_name else [])
-    if self.fixed_batch and len(x) != 1:
-        outs = [self.session.run(want, {self.input_name: x[i:i+1]}) for i in range(len(x))]
-        outs = [np.concatenate([o[k] for o in outs]) for k in range(len(want))]
-    else: outs = self.session.run(want, {self.input_name: x})
-    return outs[0], (outs[1] if len(outs) > 1 else None)
+def _prepare_one(self: WeldInspector, item, i: int, depth, max_pixels: int) -> tuple:
+    "(prepared image, depth, warnings, name) of one input, or the `InputError` (or `FileNotFoundError`) that refuses it."
+    name = str(item) if isinstance(item, (str, Path)) else f'<array {i}>'
+    try:
+        img, d, name = self._read(item, i, depth, max_pixels)
+        return self.spec.prepare(img, d, name=name) + (name,)
+    except (InputError, FileNotFoundError) as e: return e
+    except Exception as e: return InputError(f'{name}: cannot be prepared ({type(e).__name__}: {e})')
 
-def _predict(self: WeldInspector, x, depth=None):
-    "Predict one image (array or path) or a batch (list, or NxHxWx3 array); returns `Prediction` or a list of them."
+def _logits(self: WeldInspector, x: np.ndarray) -> tuple:
+    "Raw (logits, features or None) for a normalised NxCxHxW float32 batch; `ModelError` if onnxruntime fails or the logits do not fit."
+    want = [self.logits_name] + ([self.features_name] if self.features_name else [])
+    where = self.model_dir/self.manifest['models'][self.variant]
+    try:
+        if self.fixed_batch and len(x) != 1:
+            outs = [self.session.run(want, {self.input_name: x[i:i+1]}) for i in range(len(x))]
+            outs = [np.concatenate([o[k] for o in outs]) for k in range(len(want))]
+        else: outs = self.session.run(want, {self.input_name: x})
+    except Exception as e: raise ModelError(f'{where}: onnxruntime failed on a batch of shape {x.shape} ({e})') from None
+    lg = np.asarray(outs[0])
+    if lg.shape != (len(x), len(self.classes)) or not np.isfinite(lg).all():
+        raise ModelError(f'{where}: logits of shape {lg.shape} (finite: {bool(np.isfinite(lg).all())}) for {len(x)} images of {len(self.classes)} classes')
+    return lg, (outs[1] if len(outs) > 1 else None)
+
+# %% ../../nbs/51b_infer_inspector.ipynb #dd821cfd
+def _predict(self: WeldInspector, x, depth=None, max_pixels: int = MAX_PIXELS):
+    "Predict one image (array or path) or a batch (list, or NxHxWx3 array): a `Prediction`, or a list with a `Prediction` or `InputFailure` per input."
     single = isinstance(x, (str, Path)) or (isinstance(x, np.ndarray) and x.ndim in (2, 3))
     items = [x] if single else list(x)
     depths = [depth] if single else (list(depth) if depth is not None else [None]*len(items))
+    if len(depths) != len(items): raise InputError(f'{len(items)} images but {len(depths)} depth maps')
     t0 = time.perf_counter()
-    prepared, warns, names = [], [], []
-    for i, (it, d) in enumerate(zip(items, depths)):
-        img, d, name = self._read(it, i, d)
-        rgb, dep, w = self.spec.prepare(img, d, name=name)
-        prepared.append((rgb, dep)); warns.append(w); names.append(name)
-    rgb = np.stack([p[0] for p in prepared])
-    x_in = self.spec.normalise(rgb, np.stack([p[1] for p in prepared]) if self.spec.has_depth else None)
-    stats = image_stats(rgb) if self.spec.n_colour == 3 else None
-    lg, feats = self.logits(x_in)
-    recs = self._records(lg, feats, names, warns, stats)
-    dt = (time.perf_counter() - t0) * 1000 / len(recs)
-    for r in recs: r.latency_ms = round(dt, 3)
-    return recs[0] if single else recs
+    out = [self._prepare_one(it, i, d, max_pixels) for i, (it, d) in enumerate(zip(items, depths))]
+    if single and isinstance(out[0], Exception): raise out[0]
+    ok = [i for i, r in enumerate(out) if not isinstance(r, Exception)]
+    for i, r in enumerate(out):
+        if isinstance(r, Exception): out[i] = InputFailure(str(items[i]) if isinstance(items[i], (str, Path)) else f'<array {i}>', str(r))
+    if ok:
+        rgb = np.stack([out[i][0] for i in ok])
+        x_in = self.spec.normalise(rgb, np.stack([out[i][1] for i in ok]) if self.spec.has_depth else None)
+        stats = image_stats(rgb) if self.spec.n_colour == 3 else None
+        lg, feats = self.logits(x_in)
+        recs = self._records(lg, feats, [out[i][3] for i in ok], [out[i][2] for i in ok], stats)
+        dt = (time.perf_counter() - t0) * 1000 / len(recs)
+        for i, r in zip(ok, recs): r.latency_ms = round(dt, 3); out[i] = r
+    return out[0] if single else out
 
-WeldInspector._read, WeldInspector.logits, WeldInspector.predict = _read, _logits, _predict
+WeldInspector._read, WeldInspector._prepare_one, WeldInspector.logits, WeldInspector.predict = _read, _prepare_one, _logits, _predict
 
 # %% ../../nbs/51b_infer_inspector.ipynb #fa93363b
 def _records(self: WeldInspector, lg, feats, names, warns, stats=None) -> list:

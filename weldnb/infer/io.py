@@ -6,17 +6,24 @@ Docs: https://weldnb.github.io/weldnb/io.html.md"""
 
 # %% ../../nbs/05_io.ipynb #bc47c0b9
 from __future__ import annotations
-import hashlib, io
+import hashlib, io, struct
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 # %% auto #0
-__all__ = ['InputError', 'sha256_file', 'encode_png', 'decode_image', 'read_image', 'encode_npy', 'read_depth']
+__all__ = ['MAX_PIXELS', 'MAX_FILE_BYTES', 'InputError', 'sha256_file', 'ImageHeader', 'image_header', 'encode_png',
+           'apply_orientation', 'decode_image', 'read_image', 'encode_npy', 'check_depth_map', 'npy_header',
+           'decode_depth', 'read_depth']
 
 # %% ../../nbs/05_io.ipynb #133328ad
 class InputError(ValueError):
     "An input image or depth map that cannot be used; the message names the file and what is wrong."
+
+# %% ../../nbs/05_io.ipynb #865edf6e
+MAX_PIXELS = 1 << 25          # pixels of one image or depth map (33.5 M, e.g. 8192 x 4096); checked from the header
+MAX_FILE_BYTES = 256 << 20    # bytes of one image or depth file
 
 # %% ../../nbs/05_io.ipynb #4cb9822c
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -25,6 +32,124 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     with open(path, 'rb') as f:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
+
+# %% ../../nbs/05_io.ipynb #74cb67b3
+@dataclass(frozen=True)
+class ImageHeader:
+    "What an image file declares, read without decoding it."
+    format: str               # 'png', 'jpeg', 'bmp' or 'tiff'
+    width: int                # as stored (before the EXIF orientation is applied)
+    height: int
+    channels: int             # samples per pixel as stored (a palette counts as 3)
+    bit_depth: int            # bits per sample
+    orientation: int = 1      # EXIF orientation: 1 = as stored; 5 to 8 swap width and height
+
+    @property
+    def pixels(self) -> int: return self.width * self.height
+    @property
+    def shape(self) -> tuple: return (self.height, self.width)
+
+def _u(b, fmt: str, at: int) -> tuple:
+    "struct.unpack_from that reports a short buffer as a truncation."
+    try: return struct.unpack_from(fmt, b, at)
+    except struct.error: raise EOFError from None
+
+def _tiff_tags(b, at: int = 0, wanted: tuple = ()) -> tuple:
+    "(byte order, {tag: [values]}) of the first IFD of the TIFF structure starting at byte `at` of `b`."
+    bo = {b'II': '<', b'MM': '>'}.get(bytes(b[at:at + 2]))
+    if bo is None or _u(b, bo + 'H', at + 2)[0] != 42: raise ValueError('not a TIFF structure')
+    ifd = at + _u(b, bo + 'I', at + 4)[0]
+    tags = {}
+    for k in range(min(_u(b, bo + 'H', ifd)[0], 1024)):
+        tag, typ, n, val = _u(b, bo + 'HHI4s', ifd + 2 + 12*k)
+        if tag not in wanted or typ not in (1, 3, 4): continue
+        size = {1: 1, 3: 2, 4: 4}[typ]; code = {1: 'B', 3: 'H', 4: 'I'}[typ]
+        n = min(n, 1 << 20)
+        src, off = (val, 0) if n*size <= 4 else (b, at + _u(b, bo + 'I', ifd + 10 + 12*k)[0])
+        if off + n*size > len(src): raise EOFError
+        tags[tag] = list(np.frombuffer(src, np.dtype(bo + code), n, off).astype(np.int64))
+    return bo, tags
+
+def _exif_orientation(b, at: int = 0) -> int:
+    "EXIF orientation (1-8) of the TIFF structure at `at`; 1 when absent or unreadable (as every viewer does)."
+    try: v = _tiff_tags(b, at, (0x0112,))[1].get(0x0112, [1])[0]
+    except (ValueError, EOFError): return 1
+    return int(v) if 1 <= v <= 8 else 1
+
+# %% ../../nbs/05_io.ipynb #39468423
+_PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}   # colour type: bit depths
+
+def _png_header(b, name: str) -> ImageHeader:
+    if _u(b, '>4s', 12)[0] != b'IHDR': raise InputError(f'{name}: PNG without its IHDR chunk')
+    w, h, depth, ctype = _u(b, '>IIBB', 16)
+    if depth not in _PNG_DEPTHS.get(ctype, ()): raise InputError(f'{name}: PNG colour type {ctype} with bit depth {depth} is not valid')
+    orientation, i = 1, 8
+    for _ in range(1000):                                 # the chunks before the image data: eXIf may be among them
+        if i + 8 > len(b): raise InputError(f'{name}: truncated PNG (the file ends before its image data)')
+        n, t = _u(b, '>I4s', i)
+        if t == b'IDAT': break
+        if t == b'eXIf': orientation = _exif_orientation(b[i + 8:i + 8 + n])
+        i += 12 + n
+    if b'IEND' not in b[-16:]: raise InputError(f'{name}: truncated PNG (no IEND chunk)')
+    return ImageHeader('png', w, h, {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}[ctype], depth, orientation)
+
+_SOF = {*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0)}   # start-of-frame markers
+
+def _jpeg_header(b, name: str) -> ImageHeader:
+    i, orientation, frame = 2, 1, None
+    for _ in range(4096):                                 # the segments before the first scan
+        if i >= len(b): raise EOFError
+        if b[i:i + 1] != b'\xff': raise InputError(f'{name}: JPEG marker expected at byte {i}')
+        m = _u(b, 'B', i + 1)[0]
+        if m == 0xFF: i += 1; continue                    # fill byte
+        if m == 0x01 or 0xD0 <= m <= 0xD7: i += 2; continue
+        if m == 0xD9: raise InputError(f'{name}: JPEG ends before its image data')
+        n = _u(b, '>H', i + 2)[0]
+        if m == 0xE1 and b[i + 4:i + 10] == b'Exif\0\0': orientation = _exif_orientation(b[i + 10:i + 2 + n])
+        if m in _SOF: frame = _u(b, '>BHHB', i + 4)
+        if m == 0xDA: break
+        i += 2 + n
+    else: raise InputError(f'{name}: JPEG with more than 4096 segments before its image data')
+    if frame is None: raise InputError(f'{name}: JPEG without a frame header (SOF)')
+    bits, h, w, nc = frame
+    if h == 0: raise InputError(f'{name}: JPEG whose height is given after the image data (DNL) is not supported')
+    if b.find(b'\xff\xd9', i) < 0: raise InputError(f'{name}: truncated JPEG (no end-of-image marker)')
+    return ImageHeader('jpeg', w, h, nc, bits, orientation)
+
+def _bmp_header(b, name: str) -> ImageHeader:
+    off, dib = _u(b, '<I', 10)[0], _u(b, '<I', 14)[0]
+    if dib == 12: w, h, _, bpp = _u(b, '<HhHH', 18); comp = 0
+    elif dib >= 40: w, h, _, bpp, comp = _u(b, '<iiHHI', 18)
+    else: raise InputError(f'{name}: BMP with an unknown header of {dib} bytes')
+    if bpp not in (1, 4, 8, 16, 24, 32): raise InputError(f'{name}: BMP with {bpp} bits per pixel is not supported')
+    if comp in (0, 3) and w > 0 and len(b) < off + (w*bpp + 31)//32*4*abs(h):
+        raise InputError(f'{name}: truncated BMP ({len(b)} bytes, its {w}x{abs(h)} pixels need {off + (w*bpp + 31)//32*4*abs(h)})')
+    return ImageHeader('bmp', w, abs(h), 4 if bpp == 32 else 3, 8, 1)
+
+def _tiff_header(b, name: str) -> ImageHeader:
+    try: _, t = _tiff_tags(b, 0, (256, 257, 258, 273, 274, 277, 279, 324, 325, 339))
+    except ValueError: raise InputError(f'{name}: not a readable TIFF header') from None
+    if 256 not in t or 257 not in t: raise InputError(f'{name}: TIFF without its width and height')
+    bits = set(t.get(258, [1])); fmt = set(t.get(339, [1]))
+    if fmt != {1} or not bits <= {1, 2, 4, 8, 16}:
+        raise InputError(f'{name}: TIFF samples of {sorted(bits)} bits, format {sorted(fmt)}; only 8- or 16-bit unsigned integers are read')
+    for offs, counts in ((273, 279), (324, 325)):
+        if offs in t and counts in t and max((o + c for o, c in zip(t[offs], t[counts])), default=0) > len(b):
+            raise InputError(f'{name}: truncated TIFF (its image data runs past the end of the file)')
+    return ImageHeader('tiff', int(t[256][0]), int(t[257][0]), int(t.get(277, [1])[0]), int(max(bits)), _exif_orientation(b))
+
+_FORMATS = ((b'\x89PNG\r\n\x1a\n', 'PNG', _png_header), (b'\xff\xd8', 'JPEG', _jpeg_header), (b'BM', 'BMP', _bmp_header),
+            (b'II*\0', 'TIFF', _tiff_header), (b'MM\0*', 'TIFF', _tiff_header))
+
+def image_header(buf, name: str = 'image') -> ImageHeader:
+    "The `ImageHeader` of encoded image bytes (PNG, JPEG, BMP or TIFF); `InputError` naming `name` if it is none or is cut short."
+    b = buf if isinstance(buf, bytes) else bytes(buf)
+    fmt, parse = next(((k, f) for magic, k, f in _FORMATS if b.startswith(magic)), (None, None))
+    if parse is None: raise InputError(f'{name}: not a PNG, JPEG, BMP or TIFF image' + (' (empty file)' if not b else ''))
+    try: h = parse(b, name)
+    except EOFError: raise InputError(f'{name}: truncated {fmt} (the file ends inside its header)') from None
+    if h.width < 1 or h.height < 1: raise InputError(f'{name}: image of {h.width}x{h.height} pixels')
+    return h
 
 # %% ../../nbs/05_io.ipynb #83c79423
 def encode_png(img: np.ndarray) -> bytes:
@@ -38,35 +163,134 @@ def encode_png(img: np.ndarray) -> bytes:
     if not ok: raise ValueError('PNG encoding failed')
     return buf.tobytes()
 
-def decode_image(buf: bytes | np.ndarray, name: str = 'image', gray: bool = False) -> np.ndarray:
-    "Encoded image bytes as RGB uint8 (or single channel with `gray`); `InputError` naming `name` if undecodable."
-    import cv2
-    b = np.frombuffer(buf, np.uint8) if isinstance(buf, (bytes, bytearray, memoryview)) else np.asarray(buf, np.uint8)
-    img = cv2.imdecode(b, cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_UNCHANGED) if b.size else None
-    if img is None: raise InputError(f'{name}: not a decodable image (corrupt or truncated)')
-    if img.dtype != np.uint8:
-        img = (img / (np.iinfo(img.dtype).max / 255)).round().astype(np.uint8) if img.dtype.kind == 'u' else img.astype(np.uint8)
-    if gray or img.ndim == 2: return img
-    if img.shape[2] == 4: img = img[..., :3]
-    if img.shape[2] == 1: return img[..., 0]
-    return np.ascontiguousarray(img[..., ::-1])
+_ORIENT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1], 5: lambda a: a.swapaxes(0, 1),
+           6: lambda a: np.rot90(a, -1), 7: lambda a: a[::-1, ::-1].swapaxes(0, 1), 8: lambda a: np.rot90(a, 1)}
 
-def read_image(path: Path, gray: bool = False) -> np.ndarray:
-    "Read an image file as RGB uint8 (or single channel with `gray`); clear error if missing or corrupt."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such image file')
-    return decode_image(np.fromfile(path, dtype=np.uint8), str(path), gray)
+def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
+    "`img` turned as EXIF `orientation` (1-8) says, so that it reads as displayed."
+    f = _ORIENT.get(int(orientation))
+    return img if f is None else np.ascontiguousarray(f(img))
+
+def _to_uint8(img: np.ndarray, bits: int, name: str) -> np.ndarray:
+    "Samples of `bits` bits as uint8, rounded (`round(v * 255 / (2**bits - 1))`)."
+    import cv2
+    if img.dtype == np.uint8: return img
+    if img.dtype != np.uint16: raise InputError(f'{name}: decoded to {img.dtype} samples; only 8- or 16-bit images are read')
+    return cv2.convertScaleAbs(img, alpha=255/((1 << (bits if 8 < bits <= 16 else 16)) - 1))
+
+def _flags(h: ImageHeader, gray: bool) -> int:
+    import cv2
+    keep = cv2.IMREAD_IGNORE_ORIENTATION          # orientation is applied here, the same way for every format
+    if gray: return cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH | keep
+    if h.format == 'jpeg' and h.channels > 1: return cv2.IMREAD_COLOR | keep   # CMYK and YCCK become BGR
+    return cv2.IMREAD_UNCHANGED
+
+# %% ../../nbs/05_io.ipynb #5f7ea455
+def decode_image(buf: bytes | np.ndarray, name: str = 'image', gray: bool = False,
+                 max_pixels: int = MAX_PIXELS,   # refused above this many pixels, before decoding
+                 orient_exif: bool = True        # apply the EXIF orientation
+                 ) -> np.ndarray:
+    "Encoded image bytes as RGB uint8 (HxW for a grayscale file, or always with `gray`); `InputError` naming `name` otherwise."
+    b = buf if isinstance(buf, bytes) else np.asarray(buf, np.uint8).tobytes() if isinstance(buf, np.ndarray) else bytes(buf)
+    h = image_header(b, name)
+    if h.pixels > max_pixels:
+        raise InputError(f'{name}: {h.width}x{h.height} pixels ({h.pixels:,}) is over the limit of {max_pixels:,}; refused before decoding')
+    import cv2                                          # only now: a refusal costs no OpenCV import
+    try: img = cv2.imdecode(np.frombuffer(b, np.uint8), _flags(h, gray))
+    except cv2.error as e: raise InputError(f'{name}: OpenCV cannot decode it ({str(e).strip().splitlines()[-1]})') from None
+    if img is None: raise InputError(f'{name}: not a decodable image (corrupt or truncated)')
+    turned = h.format == 'tiff' and h.orientation > 1   # OpenCV's TIFF reader applies the orientation itself
+    if img.shape[:2] != (h.shape[::-1] if turned and h.orientation >= 5 else h.shape):
+        raise InputError(f'{name}: decoded to {img.shape[1]}x{img.shape[0]} pixels, its header declares {h.width}x{h.height}')
+    img = _to_uint8(img, h.bit_depth, name)
+    if img.ndim == 3:
+        c = img.shape[2]
+        img = img[..., 0] if c <= 2 else cv2.cvtColor(img, cv2.COLOR_BGR2RGB if c == 3 else cv2.COLOR_BGRA2RGB)
+    if turned: return np.ascontiguousarray(img) if orient_exif else apply_orientation(img, {6: 8, 8: 6}.get(h.orientation, h.orientation))
+    return apply_orientation(img, h.orientation) if orient_exif else np.ascontiguousarray(img)
+
+def read_image(path: Path, gray: bool = False,
+               max_pixels: int = MAX_PIXELS,        # see `decode_image`
+               max_bytes: int = MAX_FILE_BYTES,     # refused above this file size, before reading it
+               name: str | None = None              # the name errors give (default: the path)
+               ) -> np.ndarray:
+    "Read an image file as RGB uint8 (or single channel); `FileNotFoundError` if missing, `InputError` naming it if unusable."
+    path = Path(path); name = name or str(path)
+    _file_size(path, max_bytes, 'image', name)
+    try: b = path.read_bytes()
+    except OSError as e: raise InputError(f'{name}: cannot be read ({e.strerror})') from None
+    return decode_image(b, name, gray, max_pixels)
+
+def _file_size(path: Path, max_bytes: int, what: str, name: str) -> int:
+    "The size of the regular file `path`; refused past `max_bytes`."
+    if not path.exists(): raise FileNotFoundError(f'{name}: no such {what} file')
+    if not path.is_file(): raise InputError(f'{name}: not a regular file')
+    n = path.stat().st_size
+    if n > max_bytes: raise InputError(f'{name}: file of {n:,} bytes is over the limit of {max_bytes:,} bytes')
+    return n
 
 # %% ../../nbs/05_io.ipynb #6d6f027c
 def encode_npy(arr: np.ndarray) -> bytes:
     "`.npy` bytes of `arr` (no pickle)."
     b = io.BytesIO(); np.save(b, np.asarray(arr), allow_pickle=False); return b.getvalue()
 
-def read_depth(path: Path) -> np.ndarray:
-    "Read a float32 depth map (mm) from `.npy`; clear error if missing, corrupt or not 2-D."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such depth file')
-    try: d = np.load(path, allow_pickle=False)
-    except Exception as e: raise InputError(f'{path}: not a readable .npy depth map ({e})') from None
-    if d.ndim != 2: raise InputError(f'{path}: depth must be 2-D (HxW), got shape {d.shape}')
-    return d.astype(np.float32, copy=False)
+def check_depth_map(depth, name: str = 'depth', shape: tuple | None = None,
+                    max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    "`depth` as a float32 HxW height map, checked: numeric, 2-D, not empty, within `max_pixels`, of `shape` (HxW) if given, finite."
+    if depth is None: raise InputError(f'{name}: no depth map given')
+    try: d = np.asarray(depth)
+    except (ValueError, TypeError) as e: raise InputError(f'{name}: not an array ({e})') from None
+    if d.ndim == 3 and d.shape[2] == 1: d = d[..., 0]
+    if d.dtype.kind not in 'fiu': raise InputError(f'{name}: depth must be numeric, got dtype {d.dtype}')
+    if d.ndim != 2: raise InputError(f'{name}: depth must be a 2-D HxW height map in mm, got shape {d.shape}')
+    if 0 in d.shape: raise InputError(f'{name}: empty depth map {d.shape}')
+    if d.size > max_pixels: raise InputError(f'{name}: depth map of {d.size:,} values is over the limit of {max_pixels:,}')
+    if shape is not None and d.shape != tuple(shape[:2]):
+        raise InputError(f'{name}: depth is {d.shape[1]}x{d.shape[0]} but the image is {shape[1]}x{shape[0]}; they must be registered pixel to pixel')
+    with np.errstate(over='ignore', invalid='ignore'): d = d.astype(np.float32, copy=False)   # past float32: inf, refused below
+    bad = int(np.count_nonzero(~np.isfinite(d)))
+    if bad: raise InputError(f'{name}: {bad} of {d.size} depth values are NaN or infinite')
+    return d
+
+# %% ../../nbs/05_io.ipynb #4e90ff45
+def npy_header(buf: bytes, name: str = 'depth') -> tuple:
+    "(shape, dtype, fortran order, data offset) of `.npy` bytes (the first 128 KiB suffice), read from the header alone."
+    fmt = np.lib.format
+    f = io.BytesIO(buf[:1 << 17])
+    try:
+        v = fmt.read_magic(f)
+        if v not in ((1, 0), (2, 0)): raise ValueError(f'format version {v[0]}.{v[1]} is not read')
+        shape, fortran, dtype = (fmt.read_array_header_1_0 if v == (1, 0) else fmt.read_array_header_2_0)(f)
+    except Exception as e: raise InputError(f'{name}: not a readable .npy file ({e})') from None
+    return tuple(int(s) for s in shape), dtype, bool(fortran), f.tell()
+
+def _npy_values(dims: tuple, dtype: np.dtype, n_data: int, name: str, max_pixels: int) -> int:
+    "The number of values of a `.npy` depth map declared as `dims` `dtype` with `n_data` bytes of data; `InputError` if it cannot be one."
+    if dtype.hasobject or dtype.kind not in 'fiu' or dtype.shape:
+        raise InputError(f'{name}: depth must be numeric, got dtype {dtype}' + (' (objects would need pickle)' if dtype.hasobject else ''))
+    if len(dims) not in (2, 3) or (len(dims) == 3 and dims[2] != 1):
+        raise InputError(f'{name}: depth must be a 2-D HxW height map in mm, got shape {dims}')
+    n = int(np.prod(dims, dtype=object))
+    if n > max_pixels: raise InputError(f'{name}: depth map of {n:,} values is over the limit of {max_pixels:,}')
+    if n_data != n*dtype.itemsize:
+        raise InputError(f'{name}: .npy data of {n_data} bytes, its header declares {dims} {dtype} ({n*dtype.itemsize} bytes)')
+    return n
+
+def decode_depth(buf: bytes, name: str = 'depth', shape: tuple | None = None, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    "`.npy` bytes as a checked float32 HxW depth map (see `check_depth_map`); the header is checked first; never unpickles."
+    b = buf if isinstance(buf, bytes) else bytes(buf)
+    dims, dtype, fortran, off = npy_header(b, name)
+    n = _npy_values(dims, dtype, len(b) - off, name, max_pixels)
+    return check_depth_map(np.frombuffer(b, dtype, n, off).reshape(dims, order='F' if fortran else 'C'), name, shape, max_pixels)
+
+def read_depth(path: Path, shape: tuple | None = None, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_FILE_BYTES,
+               name: str | None = None) -> np.ndarray:
+    "Read a float32 depth map (mm) from `.npy`, header first; `FileNotFoundError` if missing, `InputError` naming it (or `name`) if unusable."
+    path = Path(path); name = name or str(path)
+    size = _file_size(path, max_bytes, 'depth', name)
+    with open(path, 'rb') as f:
+        dims, dtype, fortran, off = npy_header(f.read(1 << 17), name)
+        n = _npy_values(dims, dtype, size - off, name, max_pixels)
+        f.seek(off); d = np.fromfile(f, dtype, n)
+    if d.size != n: raise InputError(f'{name}: .npy file changed while it was read')
+    return check_depth_map(d.reshape(dims, order='F' if fortran else 'C'), name, shape, max_pixels)

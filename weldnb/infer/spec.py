@@ -10,11 +10,12 @@ from dataclasses import dataclass, asdict, fields
 
 import numpy as np
 
-from .io import InputError
+from .io import InputError, check_depth_map
 
 # %% auto #0
 __all__ = ['RESIZE_METHODS', 'DENOISE_METHODS', 'RGB_CHANNELS', 'GRAY_CHANNEL', 'DEPTH_CHANNEL', 'SPEC_VERSION', 'resize',
-           'denoise', 'clahe', 'InputSpec', 'prepare', 'normalise']
+           'denoise', 'clahe', 'InputSpec', 'prepare', 'normalise', 'tile_starts', 'scaled_size', 'tile_grid',
+           'cut_tiles', 'topk_tiles', 'aggregate_tiles']
 
 # %% ../../nbs/10a_preprocess.ipynb #d529e41a
 RESIZE_METHODS = {'area': 'INTER_AREA', 'bilinear': 'INTER_LINEAR', 'nearest': 'INTER_NEAREST', 'bicubic': 'INTER_CUBIC',
@@ -59,7 +60,7 @@ def clahe(img: np.ndarray, clip_limit: float = 2.0, tiles: int = 8) -> np.ndarra
 # %% ../../nbs/10a_preprocess.ipynb #46cc8795
 RGB_CHANNELS = ('R', 'G', 'B')
 GRAY_CHANNEL, DEPTH_CHANNEL = 'L', 'depth'
-SPEC_VERSION = 1
+SPEC_VERSION = 2   # 2: the tiling fields (tile_stride, tile_scale, topk)
 
 def _tuple(v): return None if v is None else tuple(_tuple(x) if isinstance(x, (list, tuple)) else x for x in v)
 
@@ -79,11 +80,14 @@ class InputSpec:
     source_size: tuple | None = None  # (height, width) of the images the model was trained on
     depth_unit: str = 'mm'
     version: int = SPEC_VERSION
+    tile_stride: tuple | None = None  # (dy, dx): cut the image into `size` tiles at this step (None: resize it to `size`)
+    tile_scale: float = 1.0           # a tiled image is resized by this factor first (1: native resolution)
+    topk: int = 1                     # a tiled image's logits: the mean over its `topk` most defective tiles
 
     def __post_init__(self):
-        for k in ('size', 'mean', 'std', 'channels', 'clahe', 'source_size'):
+        for k in ('size', 'mean', 'std', 'channels', 'clahe', 'source_size', 'tile_stride'):
             object.__setattr__(self, k, _tuple(getattr(self, k)))
-        for k in ('size', 'source_size'):
+        for k in ('size', 'source_size', 'tile_stride'):
             v = getattr(self, k)
             if v is not None and all(isinstance(x, (int, np.integer)) or float(x).is_integer() for x in v):
                 object.__setattr__(self, k, tuple(int(x) for x in v))
@@ -98,6 +102,8 @@ class InputSpec:
     def has_depth(self) -> bool: return DEPTH_CHANNEL in self.channels
     @property
     def n_colour(self) -> int: return len(self.channels) - self.has_depth
+    @property
+    def tiled(self) -> bool: return self.tile_stride is not None
 
     def to_dict(self) -> dict:
         "JSON-ready fields (lists for tuples)."
@@ -137,6 +143,17 @@ def _spec_problems(s: InputSpec) -> list:
     if s.denoise is not None and s.denoise not in DENOISE_METHODS: p.append(f'field denoise: unknown method {s.denoise!r}')
     if s.clahe is not None and len(s.clahe) != 2: p.append(f'field clahe: expected (clip_limit, tiles), got {s.clahe}')
     if s.source_size is not None and len(s.source_size) != 2: p.append(f'field source_size: expected (height, width), got {s.source_size}')
+    p += _tiling_problems(s)
+    return p
+
+def _tiling_problems(s: InputSpec) -> list:
+    "The tiling fields of `s` that do not fit, as messages naming the field."
+    p = []
+    if s.tile_stride is not None and (len(s.tile_stride) != 2 or any(not isinstance(v, int) or v < 1 for v in s.tile_stride)
+                                      or any(v > t for v, t in zip(s.tile_stride, s.size or ()))):
+        p.append(f'field tile_stride: expected (dy, dx) between 1 and the tile size {s.size}, got {s.tile_stride}')
+    if not (isinstance(s.tile_scale, (int, float)) and 0 < s.tile_scale <= 8): p.append(f'field tile_scale: expected a factor in (0, 8], got {s.tile_scale!r}')
+    if not (isinstance(s.topk, (int, np.integer)) and s.topk >= 1): p.append(f'field topk: expected an integer >= 1, got {s.topk!r}')
     return p
 
 # %% ../../nbs/10a_preprocess.ipynb #aa001049
@@ -144,6 +161,7 @@ def _prepare_colour(s: InputSpec, img: np.ndarray, name: str) -> np.ndarray:
     "`img` checked against the colour channels of `s`: HxWx3 RGB, or HxW for a grayscale (`L`) model."
     img = np.asarray(img)
     if img.dtype != np.uint8: raise InputError(f'{name}: expected a uint8 image, got {img.dtype}')
+    if img.ndim in (2, 3) and 0 in img.shape: raise InputError(f'{name}: empty image of shape {img.shape}')
     if img.ndim == 3 and img.shape[2] == 1: img = img[..., 0]
     if s.n_colour == 1:
         if img.ndim == 3 and img.shape[2] == 3:
@@ -160,21 +178,15 @@ def _prepare_colour(s: InputSpec, img: np.ndarray, name: str) -> np.ndarray:
     return img
 
 def _prepare_depth(s: InputSpec, depth, shape: tuple, name: str) -> np.ndarray:
-    "The depth map of a depth model, checked: present, 2-D, the image's height and width, finite."
+    "The depth map of a depth model, checked by `check_depth_map`: present, 2-D, the image's height and width, finite."
     if depth is None: raise InputError(f'{name}: this model takes RGB + depth; no depth map was given')
-    d = np.asarray(depth)
-    if d.dtype.kind not in 'fiu': raise InputError(f'{name}: depth must be numeric, got dtype {d.dtype}')
-    d = d.astype(np.float32, copy=False)
-    if d.ndim != 2: raise InputError(f'{name}: depth must be HxW, got shape {d.shape}')
-    if d.shape != tuple(shape): raise InputError(f'{name}: depth is {d.shape[1]}x{d.shape[0]}, its image {shape[1]}x{shape[0]}')
-    bad = int((~np.isfinite(d)).sum())
-    if bad: raise InputError(f'{name}: depth map has {bad} NaN or infinite values')
-    return d
+    return check_depth_map(depth, name, shape)
 
 def prepare(s: InputSpec, img: np.ndarray, depth=None, name: str = 'image') -> tuple:
-    "(uint8 image at the model size, float32 depth at the model size or None, warnings) for spec `s`."
+    "(uint8 image at the model size, float32 depth at the model size or None, warnings) for spec `s`; a tiled spec gives its tiles (N first)."
     img = _prepare_colour(s, img, name)
     d = _prepare_depth(s, depth, img.shape[:2], name) if s.has_depth else None
+    if s.tiled: return cut_tiles(s, img), None if d is None else cut_tiles(s, d), []
     H, W = s.size; warnings = []
     if img.shape[:2] != (H, W):
         if s.source_size is None or tuple(img.shape[:2]) != tuple(s.source_size):
@@ -214,3 +226,51 @@ def _call(s: InputSpec, img: np.ndarray, depth=None, name: str = 'image') -> tup
     return s.normalise(rgb, d), w
 
 InputSpec.normalise, InputSpec.__call__ = normalise, _call
+
+# %% ../../nbs/10a_preprocess.ipynb #850e27e5
+def tile_starts(n: int, tile: int, stride: int) -> list:
+    "Left (or top) edges of the tiles along a side of `n` pixels: every `stride`, the last one moved back to end at the border."
+    if n <= tile: return [0]
+    s = list(range(0, n - tile + 1, stride))
+    if s[-1] != n - tile: s.append(n - tile)
+    return s
+
+def scaled_size(s: InputSpec, h: int, w: int) -> tuple:
+    "(height, width) of an h x w image after the spec's `tile_scale`."
+    return (max(1, int(round(h*s.tile_scale))), max(1, int(round(w*s.tile_scale)))) if s.tile_scale != 1 else (int(h), int(w))
+
+def tile_grid(s: InputSpec, h: int, w: int) -> list:
+    "[(y, x)] top-left corners of the tiles of an h x w image under tiled spec `s` (in scaled, padded coordinates)."
+    (H, W), (th, tw) = scaled_size(s, h, w), s.size
+    return [(y, x) for y in tile_starts(max(H, th), th, s.tile_stride[0]) for x in tile_starts(max(W, tw), tw, s.tile_stride[1])]
+
+def cut_tiles(s: InputSpec, a: np.ndarray, label: bool = False) -> np.ndarray:
+    "The tiles (NxHxW[xC]) of image, depth map or (`label=True`: nearest, zero-padded) label map `a` under tiled spec `s`."
+    import cv2
+    a = np.asarray(a); H, W = scaled_size(s, *a.shape[:2]); th, tw = s.size
+    if (H, W) != a.shape[:2]: a = resize(a, (H, W), 'nearest' if label else s.resize)
+    ph, pw = max(th - H, 0), max(tw - W, 0)
+    if ph or pw: a = cv2.copyMakeBorder(a, 0, ph, 0, pw, cv2.BORDER_CONSTANT if label else cv2.BORDER_REPLICATE, value=0)
+    return np.ascontiguousarray(np.stack([a[y:y + th, x:x + tw] for y, x in tile_grid(s, *a.shape[:2])]))
+
+InputSpec.tile_grid = tile_grid
+
+# %% ../../nbs/10a_preprocess.ipynb #908cb2d6
+def topk_tiles(s: InputSpec, logits: np.ndarray, counts, ok_index: int | None = 0) -> list:
+    "Per image (`counts` consecutive tiles each), the row indices of its `s.topk` tiles least likely OK (all tiles when `ok_index` is None)."
+    lg = np.asarray(logits, np.float64); counts = [int(c) for c in counts]
+    if sum(counts) != len(lg) or min(counts, default=1) < 1:
+        raise ValueError(f'{len(lg)} tile rows for tile counts summing to {sum(counts)} (each must be >= 1)')
+    if ok_index is not None:
+        z = lg - lg.max(1, keepdims=True); p_ok = np.exp(z[:, ok_index]) / np.exp(z).sum(1)
+    out, start = [], 0
+    for c in counts:
+        rows = np.arange(start, start + c)
+        if ok_index is not None and c > s.topk: rows = rows[np.argsort(p_ok[rows], kind='stable')[:s.topk]]
+        out.append(np.sort(rows)); start += c
+    return out
+
+def aggregate_tiles(a: np.ndarray, groups: list) -> np.ndarray:
+    "The mean of the rows of per-tile array `a` over each group of row indices (one row per image)."
+    a = np.asarray(a)
+    return np.stack([a[g].mean(0) for g in groups]).astype(a.dtype, copy=False) if groups else a[:0]
