@@ -551,3 +551,6 @@ def main(argv: list | None = None) -> int:
     print(f'weldnb-label: http://127.0.0.1:{a.port}/ labelling {a.data} (Ctrl+C stops)', flush=True)
     try: return subprocess.call(streamlit_command(argv, a.port))
     except KeyboardInterrupt: return 0
+
+if __name__ == '__main__' and 'ipykernel' not in sys.modules:   # `python -m weldnb.label_app` (in this notebook too __name__ is '__main__')
+    sys.exit(main())
