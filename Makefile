@@ -10,7 +10,7 @@ CONSTRAINTS ?= $(wildcard constraints.txt)
 PIN := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: pipeline test fuzz lab label docs readme install constraints clean help
+.PHONY: pipeline test fuzz lab label docs readme install constraints clean help litert
 
 help:
 	@echo "make pipeline  set up .venv, run every notebook at demo scale (data/, reports/, models/), check the goals"
@@ -63,6 +63,11 @@ test: install
 FUZZ_EXAMPLES ?= 500
 fuzz: install
 	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 2 -p no:cacheprovider --hypothesis-show-statistics tests/test_fuzz.py
+
+# LiteRT (nbs/50, optional): its converter needs versions of numpy / onnxruntime / OpenCV of its own, so its own venv.
+litert:
+	$(PYTHON) -m venv .venv-litert
+	.venv-litert/bin/pip install -q "onnx2tf>=1.29" "tensorflow-cpu>=2.19" "ai-edge-litert>=2.0" "onnx-graphsurgeon>=0.5" "sng4onnx>=1.0" "onnxsim>=0.4" "psutil>=5.9"
 
 lab: install
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 $(ROOT_FLAG) --notebook-dir=.

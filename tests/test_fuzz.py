@@ -333,7 +333,7 @@ def _tiny_model(d: Path) -> Path:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     from weldnb.infer.io import sha256_file
-    from weldnb.infer.manifest import SCHEMA_VERSION, absent
+    from weldnb.infer.manifest import SCHEMA_VERSION, absent, manifest_digest
     from weldnb.infer.spec import InputSpec
     w = numpy_helper.from_array(np.array([[1, -1, 0], [0, 1, -1], [-1, 0, 1]], np.float32), 'w')
     b = numpy_helper.from_array(np.array([0.1, 0, -0.1], np.float32), 'b')
@@ -346,6 +346,7 @@ def _tiny_model(d: Path) -> Path:
              input=InputSpec((16, 16), (0.5,)*3, (0.25,)*3).to_dict(), input_name='input', outputs={'logits': 'logits'},
              temperature=absent('fuzz'), conformal=absent('fuzz'), ood=absent('fuzz'), drift=absent('fuzz'),
              files={'model.onnx': {'sha256': sha256_file(d/'model.onnx'), 'bytes': (d/'model.onnx').stat().st_size}})
+    m['digest'] = manifest_digest(m)
     (d/'manifest.json').write_text(json.dumps(m))
     return d
 

@@ -4,7 +4,7 @@
    board's onnxruntime (1.23.2, the last release for the RDK X5's Python 3.10), numpy, OpenCV and no torch;
    all three model files (fp32, int8, RDK profile) load there.
 2. The base install plus the service's extra (`weldnb[board]`: flask, waitress) resolves to aarch64 / CPython 3.10
-   wheels. The RDK X5 image is Ubuntu 22.04 (glibc 2.35),
+   wheels, and so does the signature extra (`weldnb[sign]`: cryptography). The RDK X5 image is Ubuntu 22.04 (glibc 2.35),
    so the platform tags are manylinux_2_35 down to manylinux2014. With manylinux2014 alone, onnxruntime
    resolves to 1.16.3, below the package's floor (1.17), and the install fails: the test checks both.
 
@@ -59,16 +59,21 @@ def test_board_runtime_matches_the_notebook(board_venv):
     print(f'\nonnxruntime {ORT_BOARD}: {len(images)} predictions match {model.name}.predictions.json; fp32 and rdk load')
 
 
-def test_base_install_resolves_for_the_board(tmp_path):
+def _board_wheels(tmp_path: Path, extras: str) -> tuple:
+    "(the pip download command prefix, names of the wheels) of this package with `extras` resolved for aarch64 / CPython 3.10."
     r = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', str(ROOT), '-w', str(tmp_path/'w')],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
     wheel = next((tmp_path/'w').glob('weldnb-*.whl'))
     base = [sys.executable, '-m', 'pip', 'download', '-q', '--only-binary=:all:', '--python-version', '3.10']
-    r = subprocess.run([*base, *[a for p in BOARD_PLATFORMS for a in ('--platform', p)], f'{wheel}[board]', '-d', str(tmp_path/'d')],
+    r = subprocess.run([*base, *[a for p in BOARD_PLATFORMS for a in ('--platform', p)], f'{wheel}[{extras}]', '-d', str(tmp_path/'d')],
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
-    names = sorted(p.name for p in (tmp_path/'d').iterdir())
+    return base, sorted(p.name for p in (tmp_path/'d').iterdir())
+
+
+def test_base_install_resolves_for_the_board(tmp_path):
+    base, names = _board_wheels(tmp_path, 'board')
     ort = [n for n in names if n.startswith('onnxruntime-')]
     assert ort and 'cp310' in ort[0] and 'aarch64' in ort[0], names
     assert any(n.startswith('numpy-') and 'aarch64' in n for n in names), names
@@ -138,3 +143,9 @@ def test_service_runs_from_the_board_install(board_venv):
             srv.terminate(); srv.wait(30)
     print(f"\nweldnb-board serve from the base + [board] venv: {health['model']['name']} verified, verdict {ans['verdict']}, "
           f"{ans['latency_ms']:.0f} ms per inspection")
+
+
+def test_sign_extra_resolves_for_the_board(tmp_path):
+    "The optional signature extra (`weldnb[sign]`: cryptography) installs on the board too: aarch64 / CPython 3.10 wheels."
+    _, names = _board_wheels(tmp_path, 'sign')
+    assert any(n.startswith('cryptography-') and 'aarch64' in n for n in names), names

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['latency_stats', 'interleaved_times', 'onnx_flops', 'gemm_peak_gflops', 'run_fresh', 'import_time_s', 'infer_process']
+__all__ = ['latency_stats', 'interleaved_times', 'onnx_flops', 'gemm_peak_gflops', 'int8_gemm_peak_gops', 'run_fresh',
+           'import_time_s', 'infer_process']
 
 # %% ../nbs/53_benchmark.ipynb #228311fb
 def latency_stats(ms) -> dict:
@@ -75,6 +76,25 @@ def gemm_peak_gflops(n: int = 1024, threads: int = 1, reps: int = 5) -> float:
         a @ b
         for _ in range(reps):
             t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
+
+def int8_gemm_peak_gops(n: int = 1024, threads: int = 1, reps: int = 5, weight_type: str = 'int8') -> float:
+    "Best GOP/s of an n x n uint8 x int8 (or uint8) matrix product through onnxruntime's `MatMulInteger` (MLAS) on `threads` threads."
+    import onnx, onnxruntime as ort, tempfile
+    from onnx import helper as h, TensorProto as TP, numpy_helper as nh
+    g = np.random.default_rng(0)
+    wt = {'int8': (TP.INT8, np.int8, -127, 128), 'uint8': (TP.UINT8, np.uint8, 0, 256)}[weight_type]
+    b = g.integers(wt[2], wt[3], (n, n)).astype(wt[1])
+    graph = h.make_graph([h.make_node('MatMulInteger', ['a', 'b'], ['y'])], 'gemm_i8', [h.make_tensor_value_info('a', TP.UINT8, [n, n])],
+                         [h.make_tensor_value_info('y', TP.INT32, [n, n])], [nh.from_array(b, 'b')])
+    so = ort.SessionOptions(); so.intra_op_num_threads = threads; so.inter_op_num_threads = 1; so.log_severity_level = 3
+    with tempfile.TemporaryDirectory() as t:
+        p = Path(t)/'gemm.onnx'; onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid('', 17)]), str(p))
+        s = ort.InferenceSession(str(p), so, providers=['CPUExecutionProvider'])
+    feed = {'a': g.integers(0, 256, (n, n)).astype(np.uint8)}
+    s.run(None, feed); best = float('inf')
+    for _ in range(reps):
+        t0 = time.perf_counter(); s.run(None, feed); best = min(best, time.perf_counter() - t0)
     return 2 * n**3 / best / 1e9
 
 # %% ../nbs/53_benchmark.ipynb #e314eb2e

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from . import __version__
 from .core import atomic_write_bytes, atomic_write_text, derive_seed, encode_npy, encode_png, sha256_bytes, sha256_file
 from .datasets.ingest import BOARD_LABELS
+from .infer.scoring import BOARD_DEFECTS
 
 # %% auto #0
 __all__ = ['VIRTUAL_TYPES', 'RGBD_APIS', 'DEFAULT_LABELS', 'LABEL_RE', 'ID_RE', 'TRASH_RE', 'SUFFIXES', 'ApiError', 'CameraError',
@@ -97,7 +98,7 @@ def pinhole(width: int, height: int, working_distance_mm: float, mm_per_px: floa
     return dict(fx=f, fy=f, cx=(width - 1) / 2, cy=(height - 1) / 2)
 
 # %% ../nbs/70_collect.ipynb #1f42ed37
-VIRTUAL_TYPES = ('', 'porosity', 'spatter', 'gap', 'undercut')   # '' = good weld
+VIRTUAL_TYPES = ('', *BOARD_DEFECTS)   # '' = good weld, then the board's defect classes
 
 class VirtualCamera(Camera):
     "A camera over the weld renderer: `n_frames` rendered welds played in a loop at `fps`."

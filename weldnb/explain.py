@@ -48,7 +48,7 @@ def find_target_layer(model: nn.Module, input_shape: tuple) -> str:
                          '(pass target_layer= to name a layer with a spatial output)')
     order, handles = [], []
     for n, m in model.named_modules():
-        if n and has_conv[n]:
+        if n and has_conv[n] and 'loc_head' not in n:   # the localisation decoder does not feed the class logits
             handles.append(m.register_forward_hook(lambda mod, i, o, n=n: order.append((n, tuple(o.shape) if torch.is_tensor(o) else None))))
     try:
         with torch.no_grad(): model.eval()(torch.zeros(1, *input_shape))

@@ -16,16 +16,20 @@ from . import __version__
 from .core import (atomic_write_json, atomic_write_text, data_dir, models_dir, read_image, read_metadata,
                          read_depth, sha256_file)
 from .infer.spec import InputSpec
-from .infer.manifest import SCHEMA_VERSION, MANIFEST, MODEL_FILES, absent, is_present, read_manifest, verify_files
+from .infer.manifest import (SCHEMA_VERSION, MANIFEST, MODEL_FILES, absent, is_present, read_manifest, verify_files,
+                                   manifest_digest)
 from .infer.scoring import image_stats, COLOUR_STAT_NAMES
 from .metrics import classification_metrics
 
 # %% auto #0
-__all__ = ['RDK_OPS_SOURCE', 'RDK_BPU_OPS', 'RDK_INPUT_SHAPE', 'RDK_MAX_OUTPUTS', 'trained_dir', 'trained_dataset',
-           'split_arrays', 'has_features', 'export_onnx', 'torch_logits', 'ort_session', 'ort_logits', 'parity',
-           'quantize_int8', 'latency_ms', 'f1_ko', 'export_rdk', 'check_rdk', 'rdk_profile_problems',
-           'write_rdk_calibration', 'rdk_toolchain_yaml', 'calibration_fields', 'input_reference', 'self_check_fields',
-           'file_table', 'write_model_dir']
+__all__ = ['HEADS', 'TWO_INPUTS', 'TWO_INPUT_LOGITS', 'INT8_SETTINGS', 'RDK_OPS_SOURCE', 'RDK_BPU_OPS', 'RDK_INPUT_SHAPE',
+           'RDK_MAX_OUTPUTS', 'RDK_MAX_SIDE', 'LITERT_RUN', 'trained_dir', 'trained_dataset', 'split_arrays',
+           'has_features', 'model_heads', 'export_onnx', 'torch_outputs', 'torch_logits', 'ort_session',
+           'session_feeds', 'ort_outputs', 'ort_logits', 'parity', 'quantize_int8', 'latency_ms', 'f1_ko',
+           'choose_int8', 'ExportError', 'check_rdk', 'rdk_profile_problems', 'export_rdk', 'write_rdk_calibration',
+           'rdk_toolchain_yaml', 'calibration_fields', 'input_reference', 'self_check_fields', 'file_table',
+           'write_model_dir', 'outputs_fields', 'int8_guard', 'export_model', 'litert_python', 'to_litert',
+           'litert_outputs']
 
 # %% ../nbs/50_export.ipynb #e1112c8d
 def trained_dir(name: str = '') -> Path:
@@ -60,6 +64,10 @@ def split_arrays(dataset_dir: Path, split: str, spec: InputSpec, n: int = 0, see
     return np.stack(X), md['label'].tolist(), md['id'].tolist(), np.stack(stats)
 
 # %% ../nbs/50_export.ipynb #c3dc17fc
+HEADS = ('logits', 'features', 'type_logits', 'severity_logits', 'defect_map')   # output names of a weldnb model, in order
+TWO_INPUTS = ('rgb_input', 'depth_input')      # the RGB + depth model's inputs (the board plan's names) ...
+TWO_INPUT_LOGITS = 'class_logits'              # ... and its main output
+
 def _main_head(model):
     "Wrap `model` so that forward returns the main logits tensor whatever the model returns."
     import torch
@@ -73,99 +81,158 @@ def _main_head(model):
     return MainHead(model).eval()
 
 def has_features(model) -> bool:
-    "Whether `model` is a weldnb classifier (`body` -> penultimate features -> linear `head`)."
+    "Whether `model` is a weldnb classifier (named head `outputs`, penultimate features, a linear `head`)."
     import torch
-    return hasattr(model, 'body') and isinstance(getattr(model, 'head', None), torch.nn.Linear)
+    return hasattr(model, 'outputs') and hasattr(model, 'body') and isinstance(getattr(model, 'head', None), torch.nn.Linear)
 
-def _with_features(model):
-    "Wrap a weldnb classifier so that forward returns (main logits, penultimate features)."
+def model_heads(model, features: bool = True) -> list:
+    "The outputs (`HEADS`) a weldnb model has."
+    n0, n1, n2 = model.head_sizes
+    have = {'logits': True, 'features': features, 'type_logits': n1 > 0, 'severity_logits': n2 > 0,
+            'defect_map': getattr(model, 'loc_head', None) is not None}
+    return [h for h in HEADS if have[h]]
+
+def _heads_module(model, heads: list):
+    "Wrap a weldnb classifier so that forward(*inputs) returns the outputs `heads` in order."
     import torch
-    class WithFeatures(torch.nn.Module):
+    class Heads(torch.nn.Module):
         def __init__(self, m): super().__init__(); self.m = m
-        def forward(self, x):
-            f = self.m.body(x); return self.m.head(f), f
-    return WithFeatures(model).eval()
+        def forward(self, *xs):
+            o = self.m.outputs(*xs); return tuple(o[h] for h in heads)
+    return Heads(model).eval()
 
 def export_onnx(model, path: Path, input_shape: tuple, opset: int = 17, dynamic_batch: bool = True,
-                ir_version: int | None = None, features: bool = True) -> Path:
-    "Export `model` to ONNX (outputs `logits`, plus `features` when it has them) with the legacy exporter; `onnx.checker`."
+                ir_version: int | None = None, features: bool = True, heads: list | None = None,
+                two_inputs: bool = False) -> Path:   # RGB + depth as two inputs (input_shape has 4 channels)
+    "Export `model` with its heads (`model_heads`, or `heads`) as named outputs with the legacy exporter; `onnx.checker`."
     import torch, onnx
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    features = features and has_features(model)
-    m = _with_features(model) if features else _main_head(model)
-    outs = ['logits', 'features'] if features else ['logits']
-    dummy = torch.zeros(1, *input_shape)
+    if has_features(model):
+        heads = list(heads) if heads is not None else model_heads(model, features)
+        m, outs = _heads_module(model, heads), [TWO_INPUT_LOGITS if (h == 'logits' and two_inputs) else h for h in heads]
+    else: m, outs = _main_head(model), ['logits']
+    c, H, W = input_shape
+    if two_inputs:
+        if c != 4: raise ValueError(f'two inputs (RGB, depth) need a 4-channel model, got {c} channels')
+        dummy, ins = (torch.zeros(1, 3, H, W), torch.zeros(1, 1, H, W)), list(TWO_INPUTS)
+    else: dummy, ins = (torch.zeros(1, c, H, W),), ['input']
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')
         torch.onnx.export(m, dummy, str(path), dynamo=False, opset_version=opset, do_constant_folding=True,
-                          input_names=['input'], output_names=outs,
-                          dynamic_axes={k: {0: 'batch'} for k in ['input', *outs]} if dynamic_batch else None)
+                          input_names=ins, output_names=outs,
+                          dynamic_axes={k: {0: 'batch'} for k in [*ins, *outs]} if dynamic_batch else None)
     mp = onnx.load(str(path))
     if ir_version is not None and mp.ir_version > ir_version:
         mp.ir_version = ir_version; onnx.save(mp, str(path))
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     return path
 
+def torch_outputs(model, X: np.ndarray, batch: int = 32) -> dict:
+    "Every head's output (`HEADS` names) of a weldnb model on a preprocessed NxCxHxW array; {'logits'} for other models."
+    import torch
+    out = {}
+    with torch.no_grad():
+        for i in range(0, len(X), batch):
+            xb = torch.from_numpy(X[i:i+batch])
+            o = model.outputs(xb) if has_features(model) else {'logits': _main_head(model)(xb)}
+            for k, v in o.items(): out.setdefault(k, []).append(v.numpy())
+    return {k: np.concatenate(v) for k, v in out.items()}
+
 def torch_logits(model, X: np.ndarray, batch: int = 32) -> np.ndarray:
     "Main-head logits of a PyTorch model on a preprocessed NxCxHxW array."
-    import torch
-    m = _main_head(model)
-    with torch.no_grad():
-        return np.concatenate([m(torch.from_numpy(X[i:i+batch])).numpy() for i in range(0, len(X), batch)])
+    return torch_outputs(model, X, batch)['logits']
 
-def ort_session(path: Path, threads: int = 1, reference: bool = False):
+def ort_session(path: Path, threads: int = 1, reference: bool = False, disabled: tuple = ()):
     "An onnxruntime CPU session with `threads` intra-op threads (`reference`: basic optimisations only, no int8 fusion)."
     import onnxruntime as ort
     so = ort.SessionOptions(); so.intra_op_num_threads = threads; so.inter_op_num_threads = 1; so.log_severity_level = 3
     if reference: so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-    return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
+    return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'], disabled_optimizers=list(disabled))
 
-def ort_logits(path: Path, X: np.ndarray, batch: int = 32, threads: int = 1) -> np.ndarray:
-    "Logits of an ONNX model on a preprocessed array (batch 1 loop when the model's batch is fixed)."
-    s = ort_session(path, threads)
+def session_feeds(sess, x: np.ndarray) -> dict:
+    "The inputs of `sess` from a normalised NxCxHxW batch: one input, or RGB and depth apart."
+    ins = [i.name for i in sess.get_inputs()]
+    return {ins[0]: x} if len(ins) == 1 else {ins[0]: x[:, :3], ins[1]: x[:, 3:4]}
+
+def ort_outputs(path: Path, X: np.ndarray, batch: int = 32, threads: int = 1, sess=None) -> dict:
+    "Every output of an ONNX model on a preprocessed array, by name (batch 1 loop when the model's batch is fixed)."
+    s = sess or ort_session(path, threads)
     b0 = s.get_inputs()[0].shape[0]
     batch = b0 if isinstance(b0, int) else batch
-    return np.concatenate([s.run(['logits'], {'input': X[i:i+batch]})[0] for i in range(0, len(X), batch)])
+    names = [o.name for o in s.get_outputs()]
+    runs = [s.run(names, session_feeds(s, X[i:i+batch])) for i in range(0, len(X), batch)]
+    return {n: np.concatenate([r[k] for r in runs]) for k, n in enumerate(names)}
+
+def ort_logits(path: Path, X: np.ndarray, batch: int = 32, threads: int = 1, sess=None) -> np.ndarray:
+    "Main logits (the first output) of an ONNX model on a preprocessed array."
+    s = sess or ort_session(path, threads)
+    return ort_outputs(path, X, batch, threads, s)[s.get_outputs()[0].name]
 
 def parity(a: np.ndarray, b: np.ndarray) -> dict:
     "Max absolute logit difference and argmax agreement of two logit arrays."
     return {'max_abs': float(np.abs(a - b).max()), 'argmax_agreement': float((a.argmax(1) == b.argmax(1)).mean())}
 
-# %% ../nbs/50_export.ipynb #cae9e3f5
+# %% ../nbs/50_export.ipynb #ada8a228
+INT8_SETTINGS = {   # name -> quantize_int8 keyword arguments
+    'u8s8 per-channel': dict(per_channel=True),
+    'u8s8 per-tensor': dict(per_channel=False),
+    'u8s8 per-channel, reduce_range': dict(per_channel=True, reduce_range=True),
+    'u8s8 per-tensor, reduce_range': dict(per_channel=False, reduce_range=True),
+    'u8u8 per-channel': dict(per_channel=True, weight_type='uint8'),
+    'u8s8 per-channel, first conv fp32': dict(per_channel=True, keep_fp32='first_conv'),
+}
+
+def _first_convs(path: Path) -> list:
+    "Names of the Conv nodes that read a graph input."
+    import onnx
+    g = onnx.load(str(path)).graph; ins = {i.name for i in g.input}
+    return [n.name for n in g.node if n.op_type == 'Conv' and n.input[0] in ins]
+
 def quantize_int8(fp32_path: Path, out_path: Path, calib: np.ndarray, per_channel: bool = True,
-                  reduce_range: bool = False, method: str = 'minmax') -> Path:
-    "Static PTQ of an fp32 ONNX model in QDQ format (uint8 activations, int8 weights), calibrated on `calib`."
+                  reduce_range: bool = False, method: str = 'minmax',
+                  weight_type: str = 'int8',       # int8 (U8S8) or uint8 (U8U8)
+                  keep_fp32: str | list = ()) -> Path:   # node names left in fp32, or 'first_conv'
+    "Static PTQ of an fp32 ONNX model in QDQ format (uint8 activations, int8 or uint8 weights), calibrated on `calib`."
     from onnxruntime.quantization import (quantize_static, QuantFormat, QuantType, CalibrationDataReader,
                                           CalibrationMethod)
     from onnxruntime.quantization.shape_inference import quant_pre_process
+    sess = ort_session(fp32_path)
     class Reader(CalibrationDataReader):
-        def __init__(self, X): self.it = iter([{'input': X[i:i+1]} for i in range(len(X))])
+        def __init__(self, X): self.it = iter([session_feeds(sess, X[i:i+1]) for i in range(len(X))])
         def get_next(self): return next(self.it, None)
     out_path = Path(out_path)
     with tempfile.TemporaryDirectory() as t:
         pre = Path(t)/'pre.onnx'
-        quant_pre_process(str(fp32_path), str(pre), skip_symbolic_shape=False)
+        quant_pre_process(str(fp32_path), str(pre), skip_symbolic_shape=True)   # ONNX shape inference suffices; the symbolic one stops at Resize
+        exclude = _first_convs(pre) if keep_fp32 == 'first_conv' else list(keep_fp32)
+        wt = {'int8': QuantType.QInt8, 'uint8': QuantType.QUInt8}[weight_type]
         quantize_static(str(pre), str(out_path), Reader(calib), quant_format=QuantFormat.QDQ, per_channel=per_channel,
-                        reduce_range=reduce_range, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        reduce_range=reduce_range, activation_type=QuantType.QUInt8, weight_type=wt, nodes_to_exclude=exclude,
                         calibrate_method={'minmax': CalibrationMethod.MinMax, 'entropy': CalibrationMethod.Entropy,
                                           'percentile': CalibrationMethod.Percentile}[method],
-                        extra_options={'ActivationSymmetric': False, 'WeightSymmetric': True})
+                        extra_options={'ActivationSymmetric': False, 'WeightSymmetric': weight_type == 'int8'})
     import onnx; onnx.checker.check_model(onnx.load(str(out_path)))
     return out_path
 
 def latency_ms(path: Path, x1: np.ndarray, reps: int = 50, threads: int = 1) -> dict:
     "p50 and p95 latency (ms) of one ONNX model at batch 1 after 5 warm-up runs."
-    s = ort_session(path, threads); feed = {'input': x1[:1]}
-    for _ in range(5): s.run(['logits'], feed)
+    s = ort_session(path, threads); feed = session_feeds(s, x1[:1]); names = [o.name for o in s.get_outputs()]
+    for _ in range(5): s.run(names, feed)
     ts = []
     for _ in range(reps):
-        t = time.perf_counter(); s.run(['logits'], feed); ts.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter(); s.run(names, feed); ts.append((time.perf_counter() - t) * 1000)
     return {'p50': float(np.median(ts)), 'p95': float(np.percentile(ts, 95))}
 
 def f1_ko(y_true: list, pred_idx: np.ndarray, classes: list) -> dict:
     "Macro-F1 (`weldnb.metrics`: over the classes present in `y_true`) and KO recall of argmax predictions."
     m = classification_metrics(y_true, np.asarray(pred_idx), classes)
     return {k: m[k] for k in ('f1_macro', 'ko_recall') if k in m and m[k] == m[k]}
+
+def choose_int8(table: dict, min_agreement: float) -> str:
+    "The int8 setting to ship: the fastest of those whose validation agreement with fp32 reaches `min_agreement` (else the most agreeing)."
+    ok = [k for k, v in table.items() if v['agreement'] >= min_agreement]
+    if not ok: return max(table, key=lambda k: (table[k]['agreement'], -table[k]['latency_p50_ms']))
+    return min(ok, key=lambda k: (table[k]['latency_p50_ms'], -table[k]['agreement']))
 
 # %% ../nbs/50_export.ipynb #8e9d8b8f
 RDK_OPS_SOURCE = ('D-Robotics RDK toolchain docs, "Supported Operator Lists and Restrictions" (ONNX table, RDK X5 / '
@@ -183,12 +250,12 @@ RDK_BPU_OPS = {   # ONNX op -> 'bpu' (BPU-accelerated, within the page's constra
     **dict.fromkeys(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Constant', 'Dropout', 'Cast', 'Shape'],
                     'folded'),
 }
-RDK_INPUT_SHAPE = (1, 3, 224, 224)
+RDK_INPUT_SHAPE = (1, 3, 224, 224)   # the board's camera profile: one RGB frame (an RGB + depth model adds 1x1x224x224)
 RDK_MAX_OUTPUTS = 32
+RDK_MAX_SIDE = 4096                  # the largest input side taken (NV12 camera frames need even sides)
 
-def export_rdk(model, path: Path, input_shape: tuple = RDK_INPUT_SHAPE[1:], opset: int = 11, ir_version: int = 7) -> Path:
-    "Export the RDK X5 profile: opset 11, IR <= 7, fixed batch 1 input; checked with `onnx.checker`."
-    return export_onnx(model, path, input_shape, opset=opset, dynamic_batch=False, ir_version=ir_version)
+class ExportError(ValueError):
+    "A model the board cannot take: operators outside the BPU set, or an input shape outside its profile."
 
 def check_rdk(model_path: Path) -> list:
     "Every operator type in the ONNX model outside the BPU-supported set `RDK_BPU_OPS` (sorted; empty = all supported)."
@@ -196,38 +263,58 @@ def check_rdk(model_path: Path) -> list:
     g = onnx.load(str(model_path)).graph
     return sorted({n.op_type for n in g.node} - set(RDK_BPU_OPS))
 
-def rdk_profile_problems(model_path: Path, input_shape: tuple = RDK_INPUT_SHAPE) -> list:
-    "Everything that keeps a model from the RDK X5 profile: opset, IR version, input shape, outputs, unsupported ops."
+def rdk_profile_problems(model_path: Path, input_shapes: list | None = None) -> list:
+    "Everything that keeps a model from the RDK X5 profile: opset, IR version, input shapes, outputs, unsupported ops."
     import onnx
     mp = onnx.load(str(model_path)); probs = []
     ops = {o.domain or 'ai.onnx': o.version for o in mp.opset_import}
     if ops.get('ai.onnx', 0) > 11: probs.append(f'opset {ops.get("ai.onnx")} > 11')
     if mp.ir_version > 7: probs.append(f'IR version {mp.ir_version} > 7')
-    if len(mp.graph.input) != 1: probs.append(f'{len(mp.graph.input)} inputs (expected 1)')
-    dims = [d.dim_value if d.HasField('dim_value') else d.dim_param for d in mp.graph.input[0].type.tensor_type.shape.dim]
-    if tuple(dims) != tuple(input_shape): probs.append(f'input shape {dims} != fixed {list(input_shape)}')
+    if len(mp.graph.input) not in (1, 2): probs.append(f'{len(mp.graph.input)} inputs (expected 1, or RGB and depth)')
+    for k, vi in enumerate(mp.graph.input):
+        dims = [d.dim_value if d.HasField('dim_value') else d.dim_param for d in vi.type.tensor_type.shape.dim]
+        if not all(isinstance(v, int) and v > 0 for v in dims): probs.append(f'input {vi.name} has a symbolic shape {dims} (the BPU needs a fixed one)')
+        elif len(dims) != 4 or dims[0] != 1 or dims[1] not in (1, 3): probs.append(f'input {vi.name} shape {dims} is not 1x3xHxW (or 1x1xHxW depth)')
+        elif any(v % 2 or v > RDK_MAX_SIDE for v in dims[2:]): probs.append(f'input {vi.name} sides {dims[2:]} must be even and <= {RDK_MAX_SIDE}')
+        elif input_shapes is not None and k < len(input_shapes) and tuple(dims) != tuple(input_shapes[k]):
+            probs.append(f'input {vi.name} shape {dims} != fixed {list(input_shapes[k])}')
     if len(mp.graph.output) > RDK_MAX_OUTPUTS: probs.append(f'{len(mp.graph.output)} outputs > {RDK_MAX_OUTPUTS}')
     bad = check_rdk(model_path)
     if bad: probs.append(f'operators outside the BPU set: {bad}')
     return probs
 
+def export_rdk(model, path: Path, input_shape: tuple = RDK_INPUT_SHAPE[1:], opset: int = 11, ir_version: int = 7,
+               two_inputs: bool = False, heads: list | None = None, input_shapes: list | None = None) -> Path:
+    "Export the RDK X5 profile (opset 11, IR <= 7, fixed batch 1); `ExportError` listing every problem the board would have."
+    p = export_onnx(model, path, input_shape, opset=opset, dynamic_batch=False, ir_version=ir_version, heads=heads,
+                    two_inputs=two_inputs)
+    probs = rdk_profile_problems(p, input_shapes)
+    if probs:
+        Path(p).unlink()
+        raise ExportError(f'{Path(path).name}: the RDK X5 cannot take this model: {"; ".join(probs)}')
+    return p
+
 # %% ../nbs/50_export.ipynb #3912c793
 def write_rdk_calibration(X_raw: list, folder: Path, spec: InputSpec, depths: list | None = None) -> list:
-    "Write the board PTQ tool's calibration files: uint8 RGB NCHW `.rgbchw` (or normalised float32 `.featuremap`)."
+    "Write the board PTQ tool's calibration files: uint8 RGB NCHW `.rgbchw`, or [rgb, depth] normalised float32 `.featuremap` pairs."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True); out = []
     for i, img in enumerate(X_raw):
         rgb, d, _ = spec.prepare(img, depths[i] if spec.has_depth else None)
         if not spec.has_depth:
             p = folder/f'{i:04d}.rgbchw'
             p.write_bytes(np.ascontiguousarray(rgb.transpose(2, 0, 1)[None], np.uint8).tobytes())
-        else:
-            p = folder/f'{i:04d}.featuremap'; p.write_bytes(np.ascontiguousarray(spec.normalise(rgb, d)[None], np.float32).tobytes())
-        out.append(p)
+            out.append(p)
+        else:                                   # one folder per input, as hb_mapper takes a multi-input model
+            x = spec.normalise(rgb, d)[None]; pair = []
+            for sub, part in (('rgb', x[:, :3]), ('depth', x[:, 3:4])):
+                (folder/sub).mkdir(exist_ok=True); q = folder/sub/f'{i:04d}.featuremap'
+                q.write_bytes(np.ascontiguousarray(part, np.float32).tobytes()); pair.append(q)
+            out.append(pair)
     return out
 
 def rdk_toolchain_yaml(name: str, spec: InputSpec, n_cal: int, onnx_file: str = MODEL_FILES['rdk'],
                        cal_dir: str = 'calibration', march: str = 'bayes-e', input_name: str = 'input') -> str:
-    "The hb_mapper makertbin config (YAML text) for the RDK X5 profile of model `name`."
+    "The hb_mapper makertbin config (YAML text) for the RDK X5 profile of model `name` (two inputs for RGB + depth)."
     H, W = spec.size; rgb = not spec.has_depth
     f = lambda v: ' '.join(f'{x:.6g}' for x in v)
     if rgb:
@@ -236,16 +323,18 @@ def rdk_toolchain_yaml(name: str, spec: InputSpec, n_cal: int, onnx_file: str = 
                f"  norm_type: 'data_mean_and_scale'  # (x - mean) * scale, in 0-255 units: our /255, -mean, /std\n"
                f"  mean_value: {f([255*m for m in spec.mean[:3]])}\n  scale_value: {f([1/(255*s) for s in spec.std[:3]])}\n")
         cal = "  cal_data_type: 'uint8'           # raw RGB NCHW 1x3xHxW, not normalised\n"
-    else:
-        inp = ("  input_type_rt: 'featuremap'\n  input_layout_rt: 'NCHW'\n  input_type_train: 'featuremap'\n"
-               "  input_layout_train: 'NCHW'\n  norm_type: 'no_preprocess'     # RGB+depth: fed normalised\n")
-        cal = "  cal_data_type: 'float32'         # normalised NCHW 1xCxHxW\n"
+    else:                                       # hb_mapper lists a multi-input model's settings separated by ';'
+        inp = ("  input_type_rt: 'featuremap;featuremap'\n  input_layout_rt: 'NCHW;NCHW'\n  input_type_train: 'featuremap;featuremap'\n"
+               "  input_layout_train: 'NCHW;NCHW'\n  norm_type: 'no_preprocess;no_preprocess'     # RGB and depth: fed normalised\n")
+        cal = "  cal_data_type: 'float32;float32'  # normalised NCHW 1x3xHxW and 1x1xHxW\n"
+        input_name, cal_dir = ';'.join(TWO_INPUTS), f'{cal_dir}/rgb;./{cal_dir}/depth'
+    shape = f'1x{spec.n_channels}x{H}x{W}' if rgb else f'1x3x{H}x{W};1x1x{H}x{W}'
     return (f"# hb_mapper config for the RDK X5 (BPU 'bayes-e') conversion of weldnb model {name!r}, generated by\n"
             f"# weldnb.export {__version__}. Run from models/{name}/ inside D-Robotics' OpenExplorer docker image:\n"
             f"#   hb_mapper makertbin --model-type onnx --config ../{name}.hb_mapper.yaml\n"
             f"model_parameters:\n  onnx_model: './{onnx_file}'\n  march: '{march}'\n  layer_out_dump: False\n"
             f"  working_dir: './rdk_build'\n  output_model_file_prefix: '{name}_{W}x{H}'\n"
-            f"input_parameters:\n  input_name: '{input_name}'\n  input_shape: '1x{spec.n_channels}x{H}x{W}'\n{inp}"
+            f"input_parameters:\n  input_name: '{input_name}'\n  input_shape: '{shape}'\n{inp}"
             f"calibration_parameters:\n  cal_data_dir: './{cal_dir}'   # {n_cal} files\n{cal}"
             f"  calibration_type: 'default'\n"
             f"compiler_parameters:\n  compile_mode: 'latency'\n  optimize_level: 'O3'\n  core_num: 1\n  debug: False\n")
@@ -286,15 +375,17 @@ def input_reference(stats: np.ndarray, names=COLOUR_STAT_NAMES) -> dict:
             'std': stats[:, cols].std(0).tolist(), 'n': int(len(stats))}
 
 # %% ../nbs/50_export.ipynb #86a565ed
-def self_check_fields(models: dict, folder: Path, spec: InputSpec, check_file: str) -> dict:
-    "The manifest's `self_check`: reference logits of each model {variant: path} on one calibration file, and tolerances."
-    from weldnb.infer.inspector import check_input
-    chk = {'status': 'present', 'input': check_file, 'dtype': 'float32' if spec.has_depth else 'uint8',
-           'reference': 'onnxruntime, basic graph optimisations (no int8 fusion)', 'logits': {}, 'tolerance': {}}
-    x = check_input(folder, {'input': spec.to_dict(), 'self_check': chk})
+def self_check_fields(models: dict, folder: Path, spec: InputSpec, check_files: list, min_agreement: float) -> dict:
+    "The manifest's `self_check`: reference logits of each model {variant: path} on the check files, tolerances, the int8 bound."
+    from weldnb.infer.inspector import check_inputs
+    rel = [f.relative_to(folder).as_posix() if isinstance(f, Path) else [q.relative_to(folder).as_posix() for q in f] for f in check_files]
+    chk = {'status': 'present', 'inputs': rel, 'dtype': 'float32' if spec.has_depth else 'uint8',
+           'reference': 'onnxruntime, basic graph optimisations (no int8 fusion)', 'logits': {}, 'tolerance': {},
+           'int8_min_agreement': float(min_agreement)}
+    x = check_inputs(folder, {'input': spec.to_dict(), 'self_check': chk})
     for v, p in models.items():
-        y = ort_session(p, reference=True).run(['logits'], {'input': x})[0]
-        chk['logits'][v] = [float(a) for a in y.ravel()]
+        y = ort_logits(p, x, sess=ort_session(p, reference=True))
+        chk['logits'][v] = [[float(a) for a in r] for r in y]
         span = float(y.max() - y.min())
         # fp32: float rounding only; int8: fused kernels may differ by a few quantisation steps of the logits
         chk['tolerance'][v] = 1e-3 * (1 + span) if v != 'int8' else 0.05 + 0.1 * span
@@ -316,6 +407,7 @@ def write_model_dir(name: str, files: dict, manifest: dict, root: Path | None = 
         for rel, src in files.items():
             (tmp/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(src, tmp/rel)
         m = {**manifest, 'schema_version': SCHEMA_VERSION, 'name': name, 'files': file_table(tmp)}
+        m['digest'] = manifest_digest(m)
         atomic_write_json(tmp/MANIFEST, m)
         old = root/f'.{name}.old-{os.getpid()}'
         if dest.exists(): os.replace(dest, old)
@@ -324,3 +416,119 @@ def write_model_dir(name: str, files: dict, manifest: dict, root: Path | None = 
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+# %% ../nbs/50_export.ipynb #5151298f
+def outputs_fields(model, desc: dict, two_inputs: bool = False, loc_threshold: float = 0.5, min_area_px: int = 4) -> dict:
+    "The manifest's `outputs`: the name of every head of `model` and what the board needs to read it."
+    from weldnb.render import BOARD_CLASS_OF
+    heads, types = model_heads(model), list(desc.get('defect_types') or [])
+    o = {'logits': TWO_INPUT_LOGITS if two_inputs else 'logits', 'features': 'features' if 'features' in heads else None}
+    o['type'] = ({'status': 'present', 'name': 'type_logits', 'classes': types,
+                  'board_class': {t: BOARD_CLASS_OF[t] for t in types if t in BOARD_CLASS_OF}}
+                 if 'type_logits' in heads else absent('the model has no defect-type head'))
+    o['severity'] = ({'status': 'present', 'name': 'severity_logits', 'classes': [int(s) for s in desc.get('severities', (1, 2, 3, 4, 5))]}
+                     if 'severity_logits' in heads else absent('the model has no severity head'))
+    loc = desc.get('loc')
+    o['defect_map'] = ({'status': 'present', 'name': 'defect_map', 'cell': loc['cell'], 'shape': [1, 1, *loc['map_size']],
+                        'values': 'defect probability per cell (sigmoid)', 'threshold': float(loc_threshold), 'min_area_px': int(min_area_px)}
+                       if 'defect_map' in heads else absent('the model has no localisation head'))
+    return o
+
+def int8_guard(p_int8: Path, x_check: np.ndarray, fp32_logits, min_agreement: float) -> dict:
+    "Argmax agreement of the int8 model with the fp32 reference on the check images on this CPU, fused and unfused."
+    from weldnb.infer.inspector import QDQ_FUSION_OPTIMIZERS
+    ref = np.asarray(fp32_logits).argmax(1)
+    fused = float((ort_logits(p_int8, x_check, sess=ort_session(p_int8)).argmax(1) == ref).mean())
+    unfused = float((ort_logits(p_int8, x_check, sess=ort_session(p_int8, disabled=QDQ_FUSION_OPTIMIZERS)).argmax(1) == ref).mean())
+    return {'agreement_fused': fused, 'agreement_unfused': unfused, 'n': int(len(x_check)), 'bound': float(min_agreement),
+            'ship': max(fused, unfused) >= min_agreement}
+
+def _onnx_files(model, spec: InputSpec, work: Path, X_q: np.ndarray, setting: str, method: str) -> dict:
+    "fp32 (dynamic batch, every head), int8 (`INT8_SETTINGS[setting]`) and the RDK profile of `model` in `work`."
+    two, shape = spec.has_depth, (spec.n_channels, *spec.size)
+    p = {'fp32': export_onnx(model, work/MODEL_FILES['fp32'], shape, two_inputs=two)}
+    p['int8'] = quantize_int8(p['fp32'], work/MODEL_FILES['int8'], X_q, method=method, **INT8_SETTINGS[setting])
+    p['rdk'] = export_rdk(model, work/MODEL_FILES['rdk'], shape, two_inputs=two,
+                          input_shapes=[(1, 3, *spec.size)] + ([(1, 1, *spec.size)] if two else []))
+    return p
+
+def export_model(model, desc: dict, tdir: Path, name: str, ds_dir: Path, setting: str, n_calib_int8: int = 200,
+                 n_calib_rdk: int = 100, n_check: int = 64, min_agreement: float = 0.98, loc_threshold: float = 0.5,
+                 method: str = 'minmax', seed: int = 0, root: Path | None = None) -> tuple:
+    "Export trained `model` to `models/<name>/` (fp32, int8 if it passes the guard, RDK, calibration, manifest); (folder, record)."
+    from weldnb.train.data import model_spec
+    spec = model_spec(desc); ds_name, ds_hash = trained_dataset(desc)
+    X_cal, _, id_cal, st_cal = split_arrays(ds_dir, 'train', spec, max(n_calib_int8, n_calib_rdk), seed)
+    with tempfile.TemporaryDirectory(prefix='weldnb-export-') as t:
+        work = Path(t); p = _onnx_files(model, spec, work, X_cal[:n_calib_int8], setting, method)
+        raw = [read_image(ds_dir/'images'/f'{i}.png') for i in id_cal[:n_calib_rdk]]
+        deps = [read_depth(ds_dir/'depth'/f'{i}.npy') for i in id_cal[:n_calib_rdk]] if spec.has_depth else None
+        cal = write_rdk_calibration(raw, work/'calibration', spec, deps)
+        chk = self_check_fields(p, work, spec, cal[:n_check], min_agreement)
+        from weldnb.infer.inspector import check_inputs
+        guard = int8_guard(p['int8'], check_inputs(work, {'input': spec.to_dict(), 'self_check': chk}), chk['logits']['fp32'], min_agreement)
+        if not guard['ship']:
+            warnings.warn(f'{name}: int8 ({setting}) agrees with fp32 on {max(guard["agreement_fused"], guard["agreement_unfused"]):.1%} of '
+                          f'the {guard["n"]} check images on this CPU (bound {min_agreement:.1%}): not shipped, the board runs fp32')
+            p.pop('int8'); chk['logits'].pop('int8'); chk['tolerance'].pop('int8')
+        n_feat = ort_session(p['fp32']).get_outputs()[1].shape[1] if 'features' in model_heads(model) else None
+        cal_fields = calibration_fields(tdir, n_feat)
+        m = dict(created=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), weldnb_version=__version__,
+                 models={v: MODEL_FILES[v] for v in p}, classes=list(desc['classes']), input=spec.to_dict(),
+                 input_name={'rgb': TWO_INPUTS[0], 'depth': TWO_INPUTS[1]} if spec.has_depth else 'input',
+                 outputs=outputs_fields(model, desc, spec.has_depth, loc_threshold), architecture=desc.get('architecture'),
+                 training={'trained_model': Path(tdir).name, 'dataset': ds_name, 'dataset_hash': ds_hash,
+                           'metrics': desc.get('metrics', {}).get('test', {})},
+                 **{k: v for k, v in cal_fields.items() if k != 'calibration_metrics'},
+                 input_reference=input_reference(st_cal), self_check=chk,
+                 int8={'status': 'present', 'setting': setting, 'format': 'QDQ', **INT8_SETTINGS[setting], 'calibration': f'{method} on {min(n_calib_int8, len(X_cal))} training images', 'guard': guard}
+                      if 'int8' in p else absent(f'int8 {setting} below the agreement bound on the exporting CPU ({guard})'),
+                 rdk={'march': 'bayes-e', 'opset': 11, 'input_shapes': [[1, 3, *spec.size]] + ([[1, 1, *spec.size]] if spec.has_depth else []),
+                      'unsupported_ops': check_rdk(p['rdk']), 'ops_source': RDK_OPS_SOURCE, 'calibration_files': len(cal),
+                      'toolchain_config': f'{name}.hb_mapper.yaml (beside the model folder)'})
+        files = {**{MODEL_FILES[v]: q for v, q in p.items()},
+                 **{q.relative_to(work).as_posix(): q for q in (work/'calibration').rglob('*') if q.is_file()}}
+        mdir = write_model_dir(name, files, m, root)
+    atomic_write_text(Path(root or models_dir())/f'{name}.hb_mapper.yaml', rdk_toolchain_yaml(name, spec, len(cal)))
+    return mdir, {'guard': guard, 'setting': setting, 'calibration': cal_fields.get('calibration_metrics', {})}
+
+# %% ../nbs/50_export.ipynb #1b9c7ec3
+LITERT_RUN = """import json, sys, time, numpy as np
+from ai_edge_litert.interpreter import Interpreter
+model, xin, out = sys.argv[1:4]
+x = np.load(xin)
+it = Interpreter(model_path=model, num_threads=1); run = it.get_signature_runner()
+name = next(iter(run.get_input_details()))
+res, ts = {}, []
+for i in range(len(x)):
+    t = time.perf_counter(); o = run(**{name: np.ascontiguousarray(x[i:i+1].transpose(0, 2, 3, 1))}); ts.append(time.perf_counter() - t)
+    for k, v in o.items(): res.setdefault(k, []).append(v)
+np.savez(out, **{k: np.concatenate(v) for k, v in res.items()})
+print(json.dumps({'p50_ms': 1000*float(np.median(ts)), 'p95_ms': 1000*float(np.percentile(ts, 95)), 'n': len(ts)}))
+"""
+
+def litert_python() -> Path | None:
+    "The Python of the LiteRT venv (`$WELDNB_LITERT_PYTHON`, else `<repo>/.venv-litert/bin/python`), None when there is none."
+    import weldnb
+    cand = [os.environ.get('WELDNB_LITERT_PYTHON', ''), str(Path(weldnb.__file__).resolve().parent.parent/'.venv-litert'/'bin'/'python')]
+    return next((Path(c) for c in cand if c and Path(c).is_file()), None)
+
+def to_litert(onnx_path: Path, out_dir: Path, python: Path) -> Path:
+    "Convert an ONNX model to a float32 LiteRT flatbuffer with onnx2tf (in the LiteRT venv); returns the `.tflite` path."
+    import subprocess
+    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run([str(Path(python).parent/'onnx2tf'), '-i', str(onnx_path), '-o', str(out_dir), '-n'], capture_output=True, text=True, timeout=3600)
+    tfl = out_dir/f'{Path(onnx_path).stem}_float32.tflite'
+    if r.returncode != 0 or not tfl.is_file(): raise RuntimeError(f'onnx2tf failed on {onnx_path}: {(r.stderr or r.stdout)[-1500:]}')
+    return tfl
+
+def litert_outputs(tflite: Path, X: np.ndarray, python: Path) -> tuple:
+    "({output name: array, NCHW maps restored}, latency record) of the LiteRT interpreter on a normalised NCHW batch, one image at a time."
+    import subprocess
+    with tempfile.TemporaryDirectory() as t:
+        np.save(Path(t)/'x.npy', X.astype(np.float32))
+        r = subprocess.run([str(python), '-c', LITERT_RUN, str(tflite), str(Path(t)/'x.npy'), str(Path(t)/'y.npz')],
+                           capture_output=True, text=True, timeout=3600)
+        if r.returncode != 0: raise RuntimeError(f'LiteRT interpreter failed on {tflite}: {r.stderr[-1500:]}')
+        out = {k: (v.transpose(0, 3, 1, 2) if v.ndim == 4 else v) for k, v in np.load(Path(t)/'y.npz').items()}
+    return out, json.loads(r.stdout.strip().splitlines()[-1])

@@ -14,7 +14,7 @@ from .core import LABELS
 
 # %% auto #0
 __all__ = ['class_indices', 'confusion', 'per_class', 'macro_f1', 'classification_metrics', 'per_type_recall', 'auroc',
-           'plot_confusion']
+           'plot_confusion', 'box_iou', 'average_precision', 'map_scores']
 
 # %% ../nbs/01_metrics.ipynb #76c49b27
 def class_indices(y, classes=LABELS, what: str = 'labels') -> np.ndarray:
@@ -109,3 +109,39 @@ def plot_confusion(cm, classes=LABELS, title: str = '', path: Path | None = None
     fig.tight_layout()
     if path is not None: Path(path).parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=110)
     return fig
+
+# %% ../nbs/01_metrics.ipynb #8dea8b9f
+def box_iou(a, b) -> float:
+    "Intersection over union of two boxes [x0, y0, x1, y1] (x1, y1 exclusive)."
+    iw, ih = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    if iw <= 0 or ih <= 0: return 0.0
+    inter = iw * ih
+    return float(inter / ((a[2] - a[0])*(a[3] - a[1]) + (b[2] - b[0])*(b[3] - b[1]) - inter))
+
+def average_precision(preds: list, truths: list, iou: float = 0.5) -> float:
+    "AP at `iou` of `preds` [(image index, score, box)] against `truths` [list of boxes per image], all-point interpolation."
+    n_true = sum(len(t) for t in truths)
+    if n_true == 0: raise ValueError('average_precision: no true boxes')
+    used = [np.zeros(len(t), bool) for t in truths]
+    tp = []
+    for i, s, b in sorted(preds, key=lambda p: -p[1]):
+        ious = [box_iou(b, t) for t in truths[i]]
+        k = int(np.argmax(ious)) if ious else -1
+        hit = k >= 0 and ious[k] >= iou and not used[i][k]
+        if hit: used[i][k] = True
+        tp.append(hit)
+    tp = np.asarray(tp, float); ctp = np.cumsum(tp)
+    recall, precision = ctp / n_true, ctp / np.maximum(np.arange(1, len(tp) + 1), 1)
+    r = np.concatenate([[0.0], recall, [recall[-1] if len(recall) else 0.0]])
+    p = np.concatenate([[1.0], precision, [0.0]])
+    for k in range(len(p) - 2, -1, -1): p[k] = max(p[k], p[k + 1])
+    return float(np.sum((r[1:] - r[:-1]) * p[1:]))
+
+def map_scores(maps, masks, threshold: float = 0.5) -> dict:
+    "Pixel AUROC (pooled), mean energy inside the mask and mean IoU at `threshold` of defect maps against boolean masks."
+    maps, masks = np.asarray(maps, np.float64), np.asarray(masks).astype(bool)
+    if maps.shape != masks.shape or maps.ndim != 3: raise ValueError(f'maps {maps.shape} and masks {masks.shape} must both be N x H x W')
+    e = (maps * masks).sum((1, 2)) / np.maximum(maps.sum((1, 2)), 1e-12)
+    pred = maps > threshold
+    iou = (pred & masks).sum((1, 2)) / np.maximum((pred | masks).sum((1, 2)), 1)
+    return {'pixel_auroc': auroc(masks.ravel(), maps.ravel()), 'energy_in_mask': float(e.mean()), 'iou': float(iou.mean()), 'n': int(len(maps))}

@@ -18,9 +18,9 @@ import cv2
 from .core import rng
 
 # %% auto #0
-__all__ = ['DEFECT_TYPES', 'DEFECT_CLASS', 'CLASS_NAMES', 'SEVERITIES', 'PARAM_RANGES', 'METALS', 'HARD_LIMITS', 'SEVERITY_TABLE',
-           'defect_class', 'WeldParams', 'check_params', 'sample_params', 'exact_blur', 'luminance', 'WeldRender',
-           'render_weld', 'defect_visibility', 'render_throughput']
+__all__ = ['DEFECT_TYPES', 'DEFECT_CLASS', 'CLASS_NAMES', 'SEVERITIES', 'BOARD_CLASS_OF', 'PARAM_RANGES', 'METALS', 'HARD_LIMITS',
+           'SEVERITY_TABLE', 'defect_class', 'board_class', 'WeldParams', 'check_params', 'sample_params', 'exact_blur',
+           'luminance', 'WeldRender', 'render_weld', 'defect_visibility', 'render_throughput']
 
 # %% ../nbs/10_render.ipynb #74c1e2ef
 DEFECT_TYPES = ('porosity', 'crack', 'undercut', 'incomplete_fusion', 'spatter', 'burn_through', 'gap')
@@ -33,6 +33,16 @@ def defect_class(defect_type: str) -> int:
     if defect_type not in DEFECT_CLASS:
         raise ValueError(f'unknown defect type {defect_type!r}; expected one of {list(DEFECT_TYPES)}')
     return DEFECT_CLASS[defect_type]
+
+# %% ../nbs/10_render.ipynb #37a0a173
+from .infer.scoring import BOARD_CLASSES
+
+BOARD_CLASS_OF = {'porosity': 'porosity', 'spatter': 'spatter', 'gap': 'gap', 'undercut': 'undercut',
+                  'crack': 'gap', 'burn_through': 'gap', 'incomplete_fusion': 'undercut'}   # renderer type -> board class
+
+def board_class(defect_type: str) -> str:
+    "The board class (`BOARD_CLASSES`) of a renderer defect type; '' (a sound weld) is 'good'."
+    return 'good' if defect_type == '' else BOARD_CLASS_OF[DEFECT_TYPES[defect_class(defect_type) - 1]]
 
 # %% ../nbs/10_render.ipynb #d756f01e
 # Sampling ranges of the physical and acquisition parameters (uniform unless noted). Units in the names.

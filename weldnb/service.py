@@ -15,17 +15,15 @@ from flask import Blueprint, Flask, jsonify, request
 from . import __version__
 from .infer import WeldInspector, ModelError, InputError
 from .infer.io import decode_depth, decode_image
-from .infer.evaluator import WeldEvaluator, EvaluationInputError, Rubric
+from .infer.evaluator import WeldEvaluator, EvaluationInputError, Rubric, CUE_CLASS
 from .collect import (ApiError, Camera, FrameStore, OpenCVCamera, VirtualCamera, DEFAULT_LABELS, check_labels, check_token,
                             collect_blueprint, json_app, json_body, require_token, start_server)
 from .collect_page import page_blueprint
 
 # %% auto #0
-__all__ = ['CUE_TYPES', 'inspection_result', 'LiveInspector', 'read_upload', 'inspect_blueprint', 'create_app', 'board_main']
+__all__ = ['inspection_result', 'LiveInspector', 'read_upload', 'inspect_blueprint', 'create_app', 'board_main']
 
 # %% ../nbs/72_live_inspection.ipynb #5ca28d2a
-CUE_TYPES = {'pore': 'porosity', 'crack': 'crack', 'bump': 'spatter', 'gap': 'gap', 'cavity': 'undercut', 'hole': 'burn_through'}
-
 class _Recorder:
     "Passes predictions through to the inspector and keeps the last one."
     def __init__(self, inspector): self.inspector, self.last = inspector, None
@@ -36,7 +34,7 @@ def _defect_type(ev, p) -> str | None:
     if ev.defect_label == 'OK': return 'none'
     if ev.defect_label != 'KO': return None
     t = getattr(p, 'defect_type', None) if ev.source == 'model' else None
-    return t or (CUE_TYPES.get(ev.cues[0]['kind'], ev.cues[0]['kind']) if ev.cues else 'unspecified')
+    return t or (CUE_CLASS.get(ev.cues[0]['kind'], ev.cues[0]['kind']) if ev.cues else 'unspecified')
 
 def inspection_result(ev, p, mode: str) -> dict:
     "The answer of /api/inspect from an `Evaluation` and the model's `Prediction` (None on the rules)."
@@ -44,8 +42,10 @@ def inspection_result(ev, p, mode: str) -> dict:
     conf = None if p is None else round(float(p.probs[p.argmax]), 4)
     return dict(verdict=ev.verdict, score=ev.score, defect_label=ev.defect_label, source=ev.source, mode=mode,
                 metrics=dict(bead_width_mm=m.get('width_mm'), bead_height_mm=m.get('height_mm'), width_uniformity_mm=m.get('width_std_mm'),
-                             toe_angle_deg=m.get('toe_angle_deg'), coverage=m.get('coverage'), defect_type=_defect_type(ev, p), model_confidence=conf),
-                defects=ev.cues, reasons=ev.reasons, geometry_score=ev.geometry_score,
+                             toe_angle_deg=m.get('toe_angle_deg'), coverage=m.get('coverage'), defect_type=_defect_type(ev, p), model_confidence=conf,
+                             defect_type_prob=getattr(p, 'defect_type_prob', None) if ev.source == 'model' else None,
+                             severity=getattr(p, 'severity', None) if ev.source == 'model' else None),
+                defects=ev.defects, cues=ev.cues, reasons=ev.reasons, geometry_score=ev.geometry_score,
                 probs=None if p is None else p.probs, conformal_set=None if p is None else p.conformal_set,
                 ood=None if p is None else p.ood, ood_score=None if p is None else p.ood_score,
                 model_label=ev.model_label, rule_label=ev.rule_label, drift=None if p is None else p.drift, warnings=ev.warnings)

@@ -15,14 +15,14 @@ import numpy as np
 from .. import __version__
 from ..core import (SampleMeta, DatasetWriter, assign_splits, sha256_file, data_dir)
 from ..infer.io import InputError, decode_depth, decode_image, read_depth, read_image
+from ..infer.scoring import BOARD_CLASSES
 
 # %% auto #0
 __all__ = ['BOARD_LABELS', 'IMAGE_EXTS', 'LIMITS', 'ROLE_ENDINGS', 'UnsafeArchiveError', 'member_name', 'member_problem',
            'read_board_export', 'parse_sample', 'group_samples', 'ingest_board_export', 'make_board_export']
 
 # %% ../../nbs/12b_ingest_board.ipynb #06dadc90
-BOARD_LABELS = {'good': ('OK', ''), 'porosity': ('KO', 'porosity'), 'spatter': ('KO', 'spatter'),
-                'gap': ('KO', 'gap'), 'undercut': ('KO', 'undercut')}
+BOARD_LABELS = {c: ('OK', '') if c == 'good' else ('KO', c) for c in BOARD_CLASSES}   # board label -> (label, defect type)
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg')
 LIMITS = dict(max_total_bytes=4 << 30,     # sum of member sizes once expanded
               max_member_bytes=64 << 20,   # one member (a 4096 x 4096 float32 depth map)

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, asdict
 import numpy as np
 
 from .io import InputError, check_depth_map
-from .scoring import LABELS
+from .scoring import LABELS, BOARD_CLASSES
 
 # %% auto #0
-__all__ = ['EvaluationInputError', 'check_depth', 'check_image', 'depth_noise_mm', 'condition_depth', 'BeadMeasurement',
-           'measure_bead', 'Rubric', 'check_rubric', 'RuleConfig', 'image_quality', 'Cue', 'defect_cues', 'rule_check',
-           'Evaluation', 'WeldEvaluator']
+__all__ = ['CUE_CLASS', 'EvaluationInputError', 'check_depth', 'check_image', 'depth_noise_mm', 'condition_depth',
+           'BeadMeasurement', 'measure_bead', 'Rubric', 'check_rubric', 'RuleConfig', 'image_quality', 'Cue',
+           'defect_cues', 'rule_check', 'defect_list', 'Evaluation', 'WeldEvaluator']
 
 # %% ../../nbs/52_evaluate.ipynb #234b5b91
 class EvaluationInputError(InputError):
@@ -386,6 +386,18 @@ def rule_check(rgb, depth, m: BeadMeasurement | None, cfg: RuleConfig = RuleConf
     return ('KO' if cues else 'OK'), [c.reason() for c in cues[:4]] + ([f'... and {len(cues) - 4} more findings'] if len(cues) > 4 else []), cues, q
 
 # %% ../../nbs/52_evaluate.ipynb #106173ab
+CUE_CLASS = {'pore': 'porosity', 'crack': 'gap', 'bump': 'spatter', 'gap': 'gap', 'cavity': 'undercut', 'hole': 'gap'}   # rules' finding -> board class
+
+def defect_list(p, cues: list) -> list:
+    "The defect list: the model's boxes with its type, probability and severity (a KO `Prediction`), else the rules' cues as board classes."
+    if p is not None and getattr(p, 'defect_type', None):
+        base = {'type': p.defect_type, 'probability': p.defect_type_prob, 'severity': getattr(p, 'severity', None), 'source': 'model'}
+        boxes = getattr(p, 'defects', None) or [{}]
+        return [{**base, **{k: b[k] for k in ('box', 'score', 'area_px') if k in b}} for b in boxes]
+    return [{'type': CUE_CLASS.get(c.kind, c.kind), 'finding': c.kind, 'x': c.x, 'y': c.y, 'area_mm2': c.area_mm2,
+             'extent_mm': c.extent_mm, 'source': 'rules'} for c in cues]
+
+# %% ../../nbs/52_evaluate.ipynb #90ca74d3
 @dataclass
 class Evaluation:
     "The evaluator's result for one weld."
@@ -400,6 +412,7 @@ class Evaluation:
     geometry_score: float | None
     defect_score: float
     cues: list = field(default_factory=list)      # the rules' findings (as dicts)
+    defects: list = field(default_factory=list)   # the defect list: the model's (type, probability, severity, box) when it judged KO, else the rules' findings as board classes
     warnings: list = field(default_factory=list)
 
     def to_dict(self) -> dict: return asdict(self)
@@ -473,4 +486,4 @@ class WeldEvaluator:
         return Evaluation(verdict=verdict, score=round(float(score), 1), reasons=reasons, defect_label=label, source=src,
                           rule_label=rl, model_label=ml, measurement=None if m is None else m.summary(),
                           geometry_score=None if gscore is None else round(float(gscore), 1), defect_score=round(float(dscore), 1),
-                          cues=[asdict(c) for c in cues], warnings=warns)
+                          cues=[asdict(c) for c in cues], defects=defect_list(p if src == 'model' and label == 'KO' else None, cues), warnings=warns)

@@ -14,35 +14,51 @@ import numpy as np
 
 from .io import InputError, MAX_PIXELS, read_image, read_depth
 from .spec import InputSpec
-from .manifest import MANIFEST, ModelError, is_present, read_manifest, verify_files, input_spec
-from .scoring import (LABELS, softmax, prediction_sets, ood_flags, image_stats, drift_monitor, DriftMonitor)
+from .manifest import MANIFEST, ModelError, is_present, read_manifest, verify_files, input_spec, feeds, verify_signature
+from .scoring import (LABELS, softmax, prediction_sets, ood_flags, image_stats, drift_monitor, DriftMonitor,
+                                  board_type, defect_boxes)
 
 # %% auto #0
-__all__ = ['QDQ_FUSION_OPTIMIZERS', 'check_input', 'self_check', 'open_session', 'checked_session', 'check_model_io',
-           'Prediction', 'board_label', 'InputFailure', 'WeldInspector']
+__all__ = ['QDQ_FUSION_OPTIMIZERS', 'Int8Refused', 'check_inputs', 'run_outputs', 'self_check', 'open_session', 'checked_session',
+           'check_model_io', 'Prediction', 'board_label', 'InputFailure', 'WeldInspector']
 
 # %% ../../nbs/51b_infer_inspector.ipynb #cf6a12d1
 QDQ_FUSION_OPTIMIZERS = ('QDQSelectorActionTransformer',)   # onnxruntime's int8 fusion (QDQ -> QLinearConv, ...)
 
-def check_input(model_dir: Path, manifest: dict) -> np.ndarray | None:
-    "The manifest's self-check input (a 1xCxHxW float32 batch), made from a calibration file of the folder."
+class Int8Refused(ModelError):
+    "An int8 model that does not agree with fp32 on the manifest's check images on this CPU (the board falls back to fp32)."
+
+def check_inputs(model_dir: Path, manifest: dict) -> np.ndarray | None:
+    "The manifest's self-check inputs (a KxCxHxW float32 batch), made from the folder's check files."
     chk = manifest.get('self_check')
     if not is_present(chk): return None
     spec = input_spec(manifest); H, W = spec.size; c = spec.n_channels
-    raw = (Path(model_dir)/chk['input']).read_bytes()
-    if chk['dtype'] == 'uint8':
-        img = np.frombuffer(raw, np.uint8).reshape(c, H, W).transpose(1, 2, 0)
-        return spec.normalise(np.ascontiguousarray(img if c > 1 else img[..., 0]))[None]
-    return np.frombuffer(raw, np.float32).reshape(1, c, H, W).copy()
+    xs = []
+    for entry in chk['inputs']:                  # one file per image, or [RGB file, depth file] of a two-input model
+        raws = [(Path(model_dir)/rel).read_bytes() for rel in ([entry] if isinstance(entry, str) else entry)]
+        if chk['dtype'] == 'uint8':
+            img = np.frombuffer(raws[0], np.uint8).reshape(c, H, W).transpose(1, 2, 0)
+            xs.append(spec.normalise(np.ascontiguousarray(img if c > 1 else img[..., 0]))[None])
+        else: xs.append(np.concatenate([np.frombuffer(r, np.float32).reshape(1, -1, H, W) for r in raws], 1).copy())
+        if xs[-1].shape[1] != c: raise ModelError(f'{model_dir}/{entry}: self-check input has {xs[-1].shape[1]} channels, the model {c}')
+    return np.concatenate(xs)
 
-def self_check(session, model_dir: Path, manifest: dict, variant: str) -> tuple:
-    "(max abs logit difference to the export-time reference, tolerance) of `variant` on this runtime; (None, None) if none."
+def run_outputs(session, manifest: dict, x: np.ndarray, names: list, fixed_batch: bool = False) -> list:
+    "The outputs `names` of `session` on a normalised batch `x` (one image at a time for a fixed-batch model)."
+    if fixed_batch and len(x) != 1:
+        outs = [session.run(names, feeds(manifest, x[i:i+1])) for i in range(len(x))]
+        return [np.concatenate([o[k] for o in outs]) for k in range(len(names))]
+    return session.run(names, feeds(manifest, x))
+
+def self_check(session, model_dir: Path, manifest: dict, variant: str) -> dict | None:
+    "This runtime on the check images: max abs logit difference to the export reference, its tolerance, agreement with fp32."
     chk = manifest.get('self_check')
-    if not is_present(chk) or variant not in chk['logits']: return None, None
-    x = check_input(model_dir, manifest)
-    y = session.run([manifest['outputs']['logits']], {manifest['input_name']: x})[0]
-    ref = np.asarray(chk['logits'][variant], np.float32)
-    return float(np.abs(y - ref).max()), float(chk['tolerance'][variant])
+    if not is_present(chk) or variant not in chk['logits']: return None
+    x = check_inputs(model_dir, manifest)
+    y = run_outputs(session, manifest, x, [manifest['outputs']['logits']], variant == 'rdk')[0]
+    ref, fp = np.asarray(chk['logits'][variant], np.float32), np.asarray(chk['logits']['fp32'], np.float32)
+    return {'max_abs': float(np.abs(y - ref).max()), 'tolerance': float(chk['tolerance'][variant]),
+            'agreement_fp32': float((y.argmax(1) == fp.argmax(1)).mean()), 'n': int(len(x))}
 
 def open_session(path: Path, threads: int = 1, disabled: tuple = ()):
     "An onnxruntime CPU session of `path` with `threads` intra-op threads; `ModelError` if it cannot load."
@@ -53,41 +69,50 @@ def open_session(path: Path, threads: int = 1, disabled: tuple = ()):
     except Exception as e: raise ModelError(f'{path}: onnxruntime {ort.__version__} cannot load it ({e})') from None
 
 def checked_session(path: Path, model_dir: Path, manifest: dict, variant: str, threads: int = 1) -> tuple:
-    "(session, self-check error, notes) of a model file, refused or reopened unfused when it fails the self-check."
+    "(session, self-check, notes) of a model file; fp32/RDK outside tolerance refused, int8 reopened unfused or `Int8Refused`."
     import onnxruntime as ort
     sess = open_session(path, threads)
     check_model_io(sess, manifest, str(path))
-    err, tol = self_check(sess, model_dir, manifest, variant)
-    if err is None or err <= tol: return sess, err, []
+    c = self_check(sess, model_dir, manifest, variant)
+    if c is None: return sess, None, []
+    bound = float(manifest['self_check'].get('int8_min_agreement', 1.0)) if variant == 'int8' else 0.0
+    ok = lambda c: c['max_abs'] <= c['tolerance'] and c['agreement_fp32'] >= bound
+    if ok(c): return sess, c, []
     if variant != 'int8':
-        raise ModelError(f'{path}: onnxruntime {ort.__version__} gives logits {err:.3g} away from the export-time '
-                         f'reference (tolerance {tol:.3g}); this runtime cannot run this model correctly')
+        raise ModelError(f'{path}: onnxruntime {ort.__version__} gives logits {c["max_abs"]:.3g} away from the export-time '
+                         f'reference (tolerance {c["tolerance"]:.3g}); this runtime cannot run this model correctly')
     sess2 = open_session(path, threads, QDQ_FUSION_OPTIMIZERS)
-    err2, _ = self_check(sess2, model_dir, manifest, variant)
-    if err2 > tol:
-        raise ModelError(f'{path}: onnxruntime {ort.__version__} gives int8 logits {err:.3g} away from the export-time '
-                         f'reference (tolerance {tol:.3g}), {err2:.3g} even without QDQ fusion')
-    return sess2, err, [f'onnxruntime {ort.__version__}: its fused int8 kernels give logits {err:.3g} away from the '
-                        f'export-time reference on this CPU; running the int8 model without QDQ fusion (correct, slower)']
+    c2 = self_check(sess2, model_dir, manifest, variant)
+    if not ok(c2):
+        raise Int8Refused(f'{path}: on this CPU with onnxruntime {ort.__version__} the int8 model agrees with fp32 on '
+                          f'{c["agreement_fp32"]:.1%} of the {c["n"]} check images ({c2["agreement_fp32"]:.1%} without QDQ fusion; '
+                          f'the manifest asks for {bound:.1%}), logits {c["max_abs"]:.3g} from the reference (tolerance {c["tolerance"]:.3g})')
+    return sess2, c2, [f'onnxruntime {ort.__version__}: its fused int8 kernels fail the self-check on this CPU (agreement with fp32 '
+                       f'{c["agreement_fp32"]:.1%}, logits {c["max_abs"]:.3g} from the reference); running the int8 model without '
+                       f'QDQ fusion (correct, slower)']
 
 # %% ../../nbs/51b_infer_inspector.ipynb #278cd16e
 def _dims(t) -> list: return [d if isinstance(d, int) else None for d in t.shape]   # symbolic dims -> None
 
 def check_model_io(session, manifest: dict, where: str) -> None:
-    "Check an onnxruntime session against the manifest's input name, input recipe, logits output and class count; `ModelError` naming `where`."
-    spec, K, name, lg = input_spec(manifest), len(manifest['classes']), manifest['input_name'], manifest['outputs']['logits']
+    "Check an onnxruntime session against the manifest's input names, input recipe, logits output and class count; `ModelError` naming `where`."
+    spec, K, names, lg = input_spec(manifest), len(manifest['classes']), manifest['input_name'], manifest['outputs']['logits']
     ins, outs = {i.name: i for i in session.get_inputs()}, {o.name: o for o in session.get_outputs()}
-    if list(ins) != [name]: raise ModelError(f'{where}: inputs {sorted(ins)}; the manifest feeds one input, {name!r}')
-    i, want = ins[name], [None, spec.n_channels, *spec.size]
-    if i.type != 'tensor(float)': raise ModelError(f'{where}: input {name!r} is {i.type}, expected tensor(float)')
-    if len(i.shape) != 4 or any(g is not None and w is not None and g != w for g, w in zip(_dims(i), want)):
-        raise ModelError(f'{where}: input {name!r} has shape {i.shape}; the manifest\'s input recipe gives (N, {spec.n_channels}, {spec.size[0]}, {spec.size[1]})')
+    want = ({names: spec.n_channels} if isinstance(names, str) else {names['rgb']: spec.n_colour, names['depth']: 1})
+    if sorted(ins) != sorted(want):
+        raise ModelError(f'{where}: inputs {sorted(ins)}; the manifest feeds ' +
+                         (f'one input, {names!r}' if isinstance(names, str) else f'{sorted(want)}'))
+    for name, c in want.items():
+        i, shape = ins[name], [None, c, *spec.size]
+        if i.type != 'tensor(float)': raise ModelError(f'{where}: input {name!r} is {i.type}, expected tensor(float)')
+        if len(i.shape) != 4 or any(g is not None and w is not None and g != w for g, w in zip(_dims(i), shape)):
+            raise ModelError(f'{where}: input {name!r} has shape {i.shape}; the manifest\'s input recipe gives (N, {c}, {spec.size[0]}, {spec.size[1]})')
     if lg not in outs: raise ModelError(f'{where}: no output {lg!r} (the model has {sorted(outs)})')
     o = _dims(outs[lg])
     if len(o) != 2 or o[1] not in (None, K):
         raise ModelError(f'{where}: output {lg!r} has shape {outs[lg].shape}; the manifest lists {K} classes {manifest["classes"]}')
     x = np.zeros((1, spec.n_channels, *spec.size), np.float32)
-    try: y = np.asarray(session.run([lg], {name: x})[0])
+    try: y = np.asarray(session.run([lg], feeds(manifest, x))[0])
     except Exception as e: raise ModelError(f'{where}: onnxruntime cannot run it on a blank {x.shape} input ({e})') from None
     if y.shape != (1, K): raise ModelError(f'{where}: output {lg!r} gives shape {y.shape} for one image; the manifest lists {K} classes {manifest["classes"]}')
     if not np.isfinite(y).all(): raise ModelError(f'{where}: output {lg!r} is not finite on a blank input')
@@ -106,8 +131,15 @@ class Prediction:
     latency_ms: float                   # preprocessing + inference + scoring, this image's share of its batch
     warnings: list = field(default_factory=list)
     drift: dict | None = None           # drift monitor state after this image, when a monitor is attached
+    defect_type: str | None = None      # board class (good, porosity, spatter, gap, undercut) when the argmax is KO
+    defect_type_prob: float | None = None   # its probability (the type head's, summed over the fine types of that class)
+    defect_type_detail: str | None = None   # the type head's own most probable type (the renderer's seven)
+    severity: int | None = None         # 1-5 when the argmax is KO and the model has a severity head
+    severity_prob: float | None = None
+    defects: list = field(default_factory=list)   # boxes of the localisation map: {'type', 'box' [x0, y0, x1, y1] px, 'score', 'area_px'}
+    defect_map: object = field(default=None, repr=False)   # the map (H/cell x W/cell probabilities), not in to_dict
 
-    def to_dict(self) -> dict: return asdict(self)
+    def to_dict(self) -> dict: return {k: v for k, v in asdict(self).items() if k != 'defect_map'}
     def to_json(self) -> str: return json.dumps(self.to_dict(), sort_keys=True)
 
 def board_label(classes: list, k: int, cset: list | None, ood: bool | None) -> str:
@@ -134,9 +166,11 @@ class WeldInspector:
         self.classes, self.spec = list(manifest['classes']), input_spec(manifest, str(Path(model_dir)/MANIFEST))
         self.input_name, self.fixed_batch = manifest['input_name'], variant == 'rdk'
         self.out_names = [o.name for o in session.get_outputs()]
-        self.logits_name = manifest['outputs']['logits']
-        f = manifest['outputs'].get('features')
+        outs = manifest['outputs']
+        self.logits_name = outs['logits']
+        f = outs.get('features')
         self.features_name = f if f in self.out_names else None
+        self.heads = {k: outs[k] for k in ('type', 'severity', 'defect_map') if is_present(outs.get(k)) and outs[k]['name'] in self.out_names}
         t, c, o = manifest['temperature'], manifest['conformal'], manifest['ood']
         self.temperature = float(t['value']) if is_present(t) else 1.0
         self.conformal = c if is_present(c) else None
@@ -151,23 +185,30 @@ class WeldInspector:
             self.notes.append(f'OOD: {self.ood["score"]} needs features this model file lacks; using {fb["score"]}')
             self.ood = {**self.ood, **fb}
         self.monitor = drift_monitor(manifest, self.features_name is not None) if monitor else None
-        self.self_check_error = None
+        self.self_check_error, self.self_check = None, None
 
     @classmethod
     def load(cls, model_dir: Path, variant: str | None = None, threads: int = 1, verify: bool = True,
-             monitor: bool = True) -> 'WeldInspector':
-        "Open `model_dir`: check schema, input recipe and hashes, open the ONNX `variant` (default: int8 if exported, else fp32)."
+             monitor: bool = True, trusted_keys: list | None = None) -> 'WeldInspector':
+        "Open `model_dir`: check schema, digest (and signature), input recipe and hashes, open the ONNX `variant` (default int8, else fp32)."
         model_dir = Path(model_dir)
         m = read_manifest(model_dir)
+        if trusted_keys: verify_signature(m, list(trusted_keys), str(model_dir/MANIFEST))
         input_spec(m, str(model_dir/MANIFEST))
         if verify: verify_files(model_dir, m)
         avail = m['models']
         if variant is None: variant = 'int8' if 'int8' in avail else 'fp32'
         if variant not in avail: raise ModelError(f'{model_dir/MANIFEST}: no {variant!r} model (has {sorted(avail)})')
         if avail[variant] not in m['files']: raise ModelError(f'{model_dir/MANIFEST}: {avail[variant]} is not hashed in files')
-        sess, err, notes = checked_session(model_dir/avail[variant], model_dir, m, variant, threads)
+        try: sess, chk, notes = checked_session(model_dir/avail[variant], model_dir, m, variant, threads)
+        except Int8Refused as e:
+            if 'fp32' not in avail: raise
+            variant = 'fp32'
+            sess, chk, notes = checked_session(model_dir/avail[variant], model_dir, m, variant, threads)
+            notes = [f'int8 refused, running fp32: {e}'] + notes
         insp = cls(model_dir, m, sess, variant, monitor)
-        insp.notes = notes + insp.notes; insp.self_check_error = err
+        insp.notes = notes + insp.notes; insp.self_check = chk
+        insp.self_check_error = None if chk is None else chk['max_abs']
         return insp
 
 # %% ../../nbs/51b_infer_inspector.ipynb #ec39bd28
@@ -183,28 +224,30 @@ def _read(self: WeldInspector, item, i: int, depth=None, max_pixels: int = MAX_P
     return np.asarray(item), depth, f'<array {i}>'
 
 def _prepare_one(self: WeldInspector, item, i: int, depth, max_pixels: int) -> tuple:
-    "(prepared image, depth, warnings, name) of one input, or the `InputError` (or `FileNotFoundError`) that refuses it."
+    "(prepared image, depth, warnings, name, original HxW) of one input, or the `InputError` (or `FileNotFoundError`) that refuses it."
     name = str(item) if isinstance(item, (str, Path)) else f'<array {i}>'
     try:
         img, d, name = self._read(item, i, depth, max_pixels)
-        return self.spec.prepare(img, d, name=name) + (name,)
+        return self.spec.prepare(img, d, name=name) + (name, np.asarray(img).shape[:2])
     except (InputError, FileNotFoundError) as e: return e
     except Exception as e: return InputError(f'{name}: cannot be prepared ({type(e).__name__}: {e})')
 
-def _logits(self: WeldInspector, x: np.ndarray) -> tuple:
-    "Raw (logits, features or None) for a normalised NxCxHxW float32 batch; `ModelError` if onnxruntime fails or the logits do not fit."
-    want = [self.logits_name] + ([self.features_name] if self.features_name else [])
+def _outputs(self: WeldInspector, x: np.ndarray) -> dict:
+    "Every output the inspector uses, by role (logits, features, type, severity, defect_map), for a normalised NxCxHxW batch; `ModelError` if onnxruntime fails or the logits do not fit."
+    roles = {'logits': self.logits_name, **({'features': self.features_name} if self.features_name else {}),
+             **{k: h['name'] for k, h in self.heads.items()}}
     where = self.model_dir/self.manifest['models'][self.variant]
-    try:
-        if self.fixed_batch and len(x) != 1:
-            outs = [self.session.run(want, {self.input_name: x[i:i+1]}) for i in range(len(x))]
-            outs = [np.concatenate([o[k] for o in outs]) for k in range(len(want))]
-        else: outs = self.session.run(want, {self.input_name: x})
+    try: o = dict(zip(roles, run_outputs(self.session, self.manifest, x, list(roles.values()), self.fixed_batch)))
     except Exception as e: raise ModelError(f'{where}: onnxruntime failed on a batch of shape {x.shape} ({e})') from None
-    lg = np.asarray(outs[0])
+    lg = o['logits'] = np.asarray(o['logits'])
     if lg.shape != (len(x), len(self.classes)) or not np.isfinite(lg).all():
         raise ModelError(f'{where}: logits of shape {lg.shape} (finite: {bool(np.isfinite(lg).all())}) for {len(x)} images of {len(self.classes)} classes')
-    return lg, (outs[1] if len(outs) > 1 else None)
+    return o
+
+def _logits(self: WeldInspector, x: np.ndarray) -> tuple:
+    "Raw (logits, features or None) for a normalised NxCxHxW float32 batch."
+    o = self.outputs(x)
+    return o['logits'], o.get('features')
 
 # %% ../../nbs/51b_infer_inspector.ipynb #dd821cfd
 def _predict(self: WeldInspector, x, depth=None, max_pixels: int = MAX_PIXELS):
@@ -223,13 +266,14 @@ def _predict(self: WeldInspector, x, depth=None, max_pixels: int = MAX_PIXELS):
         rgb = np.stack([out[i][0] for i in ok])
         x_in = self.spec.normalise(rgb, np.stack([out[i][1] for i in ok]) if self.spec.has_depth else None)
         stats = image_stats(rgb) if self.spec.n_colour == 3 else None
-        lg, feats = self.logits(x_in)
-        recs = self._records(lg, feats, [out[i][3] for i in ok], [out[i][2] for i in ok], stats)
+        o = self.outputs(x_in)
+        recs = self._records(o['logits'], o.get('features'), [out[i][3] for i in ok], [out[i][2] for i in ok], stats)
+        self._heads(recs, o, [out[i][4] for i in ok])
         dt = (time.perf_counter() - t0) * 1000 / len(recs)
         for i, r in zip(ok, recs): r.latency_ms = round(dt, 3); out[i] = r
     return out[0] if single else out
 
-WeldInspector._read, WeldInspector._prepare_one, WeldInspector.logits, WeldInspector.predict = _read, _prepare_one, _logits, _predict
+WeldInspector._read, WeldInspector._prepare_one, WeldInspector.outputs, WeldInspector.logits, WeldInspector.predict = _read, _prepare_one, _outputs, _logits, _predict
 
 # %% ../../nbs/51b_infer_inspector.ipynb #fa93363b
 def _records(self: WeldInspector, lg, feats, names, warns, stats=None) -> list:
@@ -258,3 +302,20 @@ def _records(self: WeldInspector, lg, feats, names, warns, stats=None) -> list:
     return out
 
 WeldInspector._records = _records
+
+# %% ../../nbs/51b_infer_inspector.ipynb #345c7b2c
+def _heads(self: WeldInspector, recs: list, o: dict, sizes: list) -> None:
+    "Fill the defect type, severity, map and boxes of each KO record from the outputs `o`."
+    t, s, dm = self.heads.get('type'), self.heads.get('severity'), self.heads.get('defect_map')
+    if t: tp = softmax(o['type']); bc, bp = board_type(tp, t['classes'], t.get('board_class'))
+    if s: sp = softmax(o['severity'])
+    for i, r in enumerate(recs):
+        if dm: r.defect_map = o['defect_map'][i, 0]
+        if r.argmax != 'KO': continue
+        if t: r.defect_type, r.defect_type_prob, r.defect_type_detail = bc[i], round(float(bp[i]), 4), t['classes'][int(tp[i].argmax())]
+        if s: k = int(sp[i].argmax()); r.severity, r.severity_prob = int(s['classes'][k]), round(float(sp[i, k]), 4)
+        if dm:
+            r.defects = [{'type': r.defect_type, **b} for b in
+                         defect_boxes(o['defect_map'][i, 0], float(dm['threshold']), sizes[i], int(dm.get('min_area_px', 1)))]
+
+WeldInspector._heads = _heads

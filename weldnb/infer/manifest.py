@@ -13,15 +13,16 @@ from .io import InputError, sha256_file
 from .spec import InputSpec
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'MANIFEST', 'MODEL_FILES', 'REQUIRED_KEYS', 'ModelError', 'absent', 'is_present', 'read_manifest',
-           'input_spec', 'verify_files']
+__all__ = ['SCHEMA_VERSION', 'MANIFEST', 'MODEL_FILES', 'REQUIRED_KEYS', 'DIGEST', 'SIGNATURE', 'ModelError', 'absent',
+           'is_present', 'read_manifest', 'input_spec', 'feeds', 'verify_files', 'canonical', 'field_paths',
+           'manifest_digest', 'check_digest', 'new_signing_key', 'sign_manifest', 'verify_signature']
 
 # %% ../../nbs/51_infer.ipynb #7865483b
-SCHEMA_VERSION = 2                    # manifest.json schema that this reader understands (and export writes)
+SCHEMA_VERSION = 3                    # manifest.json schema that this reader understands (and export writes)
 MANIFEST = 'manifest.json'
 MODEL_FILES = {'fp32': 'model.onnx', 'int8': 'model.int8.onnx', 'rdk': 'model.rdk.onnx'}
 REQUIRED_KEYS = ('schema_version', 'name', 'files', 'models', 'classes', 'input', 'input_name', 'outputs',
-                 'temperature', 'conformal', 'ood', 'drift')
+                 'temperature', 'conformal', 'ood', 'drift', 'digest')
 
 class ModelError(ValueError):
     "A model folder that cannot be used: missing or tampered file, unknown schema, bad manifest."
@@ -51,12 +52,19 @@ def read_manifest(model_dir: Path) -> dict:
                          f're-export the model (nbs/50_export)')
     missing = [k for k in REQUIRED_KEYS if k not in m]
     if missing: raise ModelError(f'{p}: schema {v} manifest lacks keys {missing}')
+    check_digest(m, str(p))
     return m
 
 def input_spec(manifest: dict, where: str = MANIFEST) -> InputSpec:
     "The manifest's input recipe as a checked `InputSpec`; `ModelError` naming the field otherwise."
     try: return InputSpec.from_dict(manifest['input'], f'{where}: input')
     except ValueError as e: raise ModelError(str(e)) from None
+
+def feeds(manifest: dict, x) -> dict:
+    "The session inputs of a normalised NxCxHxW batch: {input_name: x}, or RGB and depth apart for a two-input model."
+    names = manifest['input_name']
+    if isinstance(names, str): return {names: x}
+    return {names['rgb']: x[:, :3], names['depth']: x[:, 3:4]}
 
 # %% ../../nbs/51_infer.ipynb #4d09f7ec
 def verify_files(model_dir: Path, manifest: dict, only: list | None = None) -> None:
@@ -71,3 +79,82 @@ def verify_files(model_dir: Path, manifest: dict, only: list | None = None) -> N
         if h != info['sha256']:
             raise ModelError(f'{p}: sha256 mismatch (manifest {info["sha256"][:12]}..., file {h[:12]}...): '
                              f'the file was modified or corrupted after export')
+
+# %% ../../nbs/51_infer.ipynb #f856ab2f
+DIGEST, SIGNATURE = 'digest', 'signature'     # the manifest keys that the digest does not cover (itself) and the signature
+
+def canonical(value) -> bytes:
+    "Canonical JSON bytes of a manifest value: sorted keys, no whitespace, UTF-8, no NaN."
+    return json.dumps(value, sort_keys=True, separators=(',', ':'), ensure_ascii=False, allow_nan=False).encode()
+
+def _sha(value) -> str:
+    import hashlib
+    return hashlib.sha256(canonical(value)).hexdigest()
+
+def field_paths(manifest: dict) -> dict:
+    "{path: value} of every top-level field except digest and signature, and of each key one level below a dict field."
+    out = {}
+    for k, v in manifest.items():
+        if k in (DIGEST, SIGNATURE): continue
+        out[k] = v
+        if isinstance(v, dict): out.update({f'{k}.{kk}': vv for kk, vv in v.items()})
+    return out
+
+def manifest_digest(manifest: dict) -> dict:
+    "The `digest` of a manifest: sha256 per field path and over the whole content (digest and signature excluded)."
+    body = {k: v for k, v in manifest.items() if k not in (DIGEST, SIGNATURE)}
+    return {'algorithm': 'sha256 of canonical JSON (sorted keys, separators , :, UTF-8)',
+            'fields': {p: _sha(v) for p, v in field_paths(manifest).items()}, 'content': _sha(body)}
+
+def check_digest(manifest: dict, where: str = MANIFEST) -> None:
+    "Raise `ModelError` naming the field when the manifest differs from its digest (edited, removed or added field)."
+    d = manifest.get(DIGEST)
+    if not isinstance(d, dict) or not isinstance(d.get('fields'), dict) or 'content' not in d:
+        raise ModelError(f'{where}: no valid digest (field {DIGEST!r}): the manifest cannot be checked; re-export the model')
+    want, have = d['fields'], {p: _sha(v) for p, v in field_paths(manifest).items()}
+    gone, new = {p for p in want if p not in have}, {p for p in have if p not in want}
+    probs = [(p, 'edited after export (its sha256 differs from the digest)') for p in want if p in have and want[p] != have[p]]
+    probs += [(p, 'removed after export (the digest lists it)') for p in gone if p.split('.')[0] not in gone or '.' not in p]
+    probs += [(p, 'added after export (not covered by the digest)') for p in new if p.split('.')[0] not in new or '.' not in p]
+    if probs:                                  # the most specific field: a value inside a field before the field itself
+        p, what = max(probs, key=lambda t: (t[0].count('.'), 'edited' in t[1], t[0]))
+        raise ModelError(f'{where}: field {p!r} was {what}')
+    if _sha({k: v for k, v in manifest.items() if k not in (DIGEST, SIGNATURE)}) != d['content']:
+        raise ModelError(f'{where}: the manifest content differs from its digest')
+
+# %% ../../nbs/51_infer.ipynb #efaaeadc
+def _ed25519():
+    try:
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+        from cryptography.hazmat.primitives import serialization
+    except ImportError: raise ModelError('manifest signatures need the cryptography package: pip install "weldnb[sign]"') from None
+    return ed25519, serialization
+
+def new_signing_key() -> tuple:
+    "(private key as 32 raw bytes, public key as hex) of a new Ed25519 key pair."
+    ed, ser = _ed25519()
+    k = ed.Ed25519PrivateKey.generate()
+    raw = k.private_bytes(ser.Encoding.Raw, ser.PrivateFormat.Raw, ser.NoEncryption())
+    return raw, k.public_key().public_bytes(ser.Encoding.Raw, ser.PublicFormat.Raw).hex()
+
+def sign_manifest(manifest: dict, private_key: bytes) -> dict:
+    "The manifest with an Ed25519 `signature` over its canonical content (digest included)."
+    ed, ser = _ed25519()
+    k = ed.Ed25519PrivateKey.from_private_bytes(bytes(private_key))
+    body = {kk: v for kk, v in manifest.items() if kk != SIGNATURE}
+    pub = k.public_key().public_bytes(ser.Encoding.Raw, ser.PublicFormat.Raw).hex()
+    return {**body, SIGNATURE: {'algorithm': 'ed25519', 'public_key': pub, 'value': k.sign(canonical(body)).hex()}}
+
+def verify_signature(manifest: dict, trusted_keys: list, where: str = MANIFEST) -> str:
+    "Check the manifest's Ed25519 signature against `trusted_keys` (hex public keys); returns the key, `ModelError` otherwise."
+    s = manifest.get(SIGNATURE)
+    if not isinstance(s, dict) or s.get('algorithm') != 'ed25519':
+        raise ModelError(f'{where}: not signed (field {SIGNATURE!r} missing or not ed25519), and this board only trusts signed models')
+    if s.get('public_key') not in set(trusted_keys):
+        raise ModelError(f'{where}: signed by key {str(s.get("public_key"))[:16]}..., which is not among the {len(trusted_keys)} trusted key(s)')
+    ed, _ = _ed25519()
+    from cryptography.exceptions import InvalidSignature
+    body = {k: v for k, v in manifest.items() if k != SIGNATURE}
+    try: ed.Ed25519PublicKey.from_public_bytes(bytes.fromhex(s['public_key'])).verify(bytes.fromhex(s['value']), canonical(body))
+    except (InvalidSignature, ValueError): raise ModelError(f'{where}: the signature does not match the manifest (edited after signing)') from None
+    return s['public_key']

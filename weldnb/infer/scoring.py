@@ -13,9 +13,10 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['LABELS', 'CONFORMAL_SCORES', 'IMAGE_STAT_NAMES', 'SATURATION_LEVEL', 'OOD_SCORES', 'MODEL_SCORES', 'LOGIT_SCORES',
-           'COLOUR_STAT_NAMES', 'check_logits', 'softmax', 'class_scores', 'prediction_sets', 'decide', 'image_stats',
-           'transform_stats', 'check_features', 'sqdist', 'logit_ood_scores', 'project', 'mahalanobis_score',
-           'knn_score', 'image_score', 'ood_scores', 'ood_flags', 'DriftMonitor', 'ImageDriftMonitor', 'drift_monitor']
+           'COLOUR_STAT_NAMES', 'BOARD_CLASSES', 'BOARD_DEFECTS', 'check_logits', 'softmax', 'class_scores',
+           'prediction_sets', 'decide', 'image_stats', 'transform_stats', 'check_features', 'sqdist',
+           'logit_ood_scores', 'project', 'mahalanobis_score', 'knn_score', 'image_score', 'ood_scores', 'ood_flags',
+           'DriftMonitor', 'ImageDriftMonitor', 'drift_monitor', 'board_type', 'defect_boxes']
 
 # %% ../../nbs/51a_infer_scoring.ipynb #f86b1f41
 def check_logits(logits, labels=None, where: str = 'logits') -> np.ndarray:
@@ -276,3 +277,32 @@ def drift_monitor(manifest: dict, has_features: bool):
         return DriftMonitor({k: v for k, v in d.items() if k != 'status'})
     if ref.get('status', 'present') == 'present' and ref: return ImageDriftMonitor(ref['mean'], ref['std'], ref['names'])
     return None
+
+# %% ../../nbs/51a_infer_scoring.ipynb #caa070c1
+BOARD_CLASSES = ('good', 'porosity', 'spatter', 'gap', 'undercut')   # the seed's 5-class vocabulary: a weld is one of these
+BOARD_DEFECTS = BOARD_CLASSES[1:]
+
+def board_type(type_probs, classes: list, board_class: dict | None = None) -> tuple:
+    "(board class per row, its probability) from type-head probabilities over `classes`, summed per `board_class[c]`."
+    p = np.asarray(type_probs, np.float64)
+    if p.ndim != 2 or p.shape[1] != len(classes): raise ValueError(f'type probabilities of shape {p.shape} for {len(classes)} classes')
+    m = board_class or {}
+    names = list(dict.fromkeys(m.get(c, c) for c in classes))
+    P = np.stack([p[:, [i for i, c in enumerate(classes) if m.get(c, c) == n]].sum(1) for n in names], 1)
+    k = P.argmax(1)
+    return [names[i] for i in k], P[np.arange(len(P)), k]
+
+def defect_boxes(prob_map, threshold: float, out_size: tuple, min_area: int = 1) -> list:
+    "Boxes [x0, y0, x1, y1] (pixels of an `out_size` (H, W) image) with score of the regions of `prob_map` above `threshold`."
+    import cv2
+    pm = np.asarray(prob_map, np.float32)
+    if pm.ndim != 2 or not np.isfinite(pm).all(): raise ValueError(f'defect map must be a finite 2-d array, got shape {pm.shape}')
+    H, W = int(out_size[0]), int(out_size[1])
+    up = cv2.resize(pm, (W, H), interpolation=cv2.INTER_LINEAR)
+    n, lab, st, _ = cv2.connectedComponentsWithStats((up > threshold).astype(np.uint8), connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, a = (int(v) for v in st[i])
+        if a < min_area: continue
+        out.append({'box': [x, y, x + w, y + h], 'score': round(float(up[lab == i].max()), 4), 'area_px': a})
+    return sorted(out, key=lambda b: -b['score'])

@@ -54,7 +54,7 @@ def load_model(path: Path, input_size: int | tuple | None = None, all_heads: boo
     if desc.get('weights_sha256') and sha256_file(wp) != desc['weights_sha256']:
         raise ValueError(f'{wp}: sha256 does not match model.json (weights replaced or corrupt)')
     n0, n1, n2 = desc['head_sizes']; c = model_spec(desc).n_channels
-    model = build_model(desc['architecture'], c, n0, n1, n2)
+    model = build_model(desc['architecture'], c, n0, n1, n2, loc=bool(desc.get('loc')))
     try: sd = torch.load(wp, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f'{wp}: not a readable state_dict ({e})') from None
     own = model.state_dict()

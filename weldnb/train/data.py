@@ -19,7 +19,7 @@ from ..render import SEVERITIES
 
 # %% auto #0
 __all__ = ['FIXTURE_TYPES', 'dataset_table', 'check_splits', 'defect_types', 'encode_targets', 'make_fixture_dataset',
-           'base_spec', 'read_model_input', 'load_inputs', 'fit_spec', 'model_spec', 'to_batch']
+           'base_spec', 'read_model_input', 'load_inputs', 'fit_spec', 'model_spec', 'to_batch', 'mask_targets']
 
 # %% ../../nbs/20a_train_data.ipynb #b374e5f1
 def dataset_table(root: Path, aux_root: Path | None = None,
@@ -103,6 +103,7 @@ def _fixture_sample(g: np.random.Generator, label: str, dtype: str, sev: int, si
 def make_fixture_dataset(root: Path, name: str = 'standard', n: int = 48, size: int = 64, seed: int = 0,
                          ko_only: bool = False) -> Path:
     "Write a tiny synthetic weld dataset (OK/KO/Unknown, or KO only) in the DESIGN §3 format; returns its folder."
+    import cv2
     g = rng(seed, 'fixture', name)
     labels = ['KO'] * n if ko_only else [LABELS[i % 3] for i in range(n)]
     metas = []
@@ -112,7 +113,11 @@ def make_fixture_dataset(root: Path, name: str = 'standard', n: int = 48, size: 
     for m, s in zip(metas, assign_splits([f'{m.label}/{m.defect_type}' for m in metas], seed=seed)): m.split = s
     with DatasetWriter(name, root=Path(root), generator='weldnb.train.make_fixture_dataset', version='1',
                        params=dict(n=n, size=size, ko_only=ko_only), seed=seed) as w:
-        for m in metas: w.add(m, *_fixture_sample(g, m.label, m.defect_type, m.severity, size))
+        for m in metas:
+            rgb, depth, mask = _fixture_sample(g, m.label, m.defect_type, m.severity, size)
+            _, _, st, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), connectivity=8)
+            m.bboxes = [[int(x), int(y), int(x + w_), int(y + h_), int(mask.max())] for x, y, w_, h_, _a in st[1:]]   # one box per blob
+            w.add(m, rgb, depth, mask)
     return Path(root)/name
 
 # %% ../../nbs/20a_train_data.ipynb #6965f490
@@ -168,3 +173,19 @@ def to_batch(inputs: dict, idx, spec: InputSpec) -> torch.Tensor:
     idx = np.asarray(idx)
     d = None if inputs['depth'] is None else inputs['depth'][idx]
     return torch.from_numpy(spec.normalise(inputs['rgb'][idx], d))
+
+# %% ../../nbs/20a_train_data.ipynb #58f77d62
+def mask_targets(table, spec: InputSpec, cell: int = 4, roles: tuple = ('main', 'aux')) -> np.ndarray:
+    "Defect pixels per `cell` x `cell` block of each row's mask at the model size, shape N x (H/cell·W/cell); -1 = no mask."
+    import cv2
+    H, W = spec.size
+    if H % cell or W % cell: raise ValueError(f'input size {H}x{W} is not a multiple of the map cell {cell}')
+    out = np.full((len(table), (H // cell) * (W // cell)), -1, np.int64)
+    for k, r in enumerate(table[['root', 'id', 'role']].itertuples(index=False)):
+        p = Path(r.root)/'masks'/f'{r.id}.png'
+        if r.role not in roles or not p.is_file(): continue
+        m = read_image(p)
+        if m.ndim != 2: raise ValueError(f'{p}: expected a single-channel label map, got shape {m.shape}')
+        if m.shape != (H, W): m = cv2.resize(m, (W, H), interpolation=cv2.INTER_NEAREST)
+        out[k] = (m > 0).reshape(H // cell, cell, W // cell, cell).sum((1, 3)).ravel()
+    return out

@@ -19,7 +19,7 @@ from ..infer.spec import InputSpec
 from ..metrics import classification_metrics, macro_f1, per_type_recall
 from .models import build_model, n_params
 from .data import (SEVERITIES, base_spec, check_splits, dataset_table, defect_types, encode_targets,
-                               fit_spec, load_inputs, to_batch)
+                               fit_spec, load_inputs, mask_targets, to_batch)
 from .loss import WeldLoss, class_weights
 
 # %% auto #0
@@ -27,21 +27,31 @@ __all__ = ['weld_dataloaders', 'recompute_bn_stats', 'clean_batches', 'TrainConf
            'describe_run', 'train_weld_model', 'predict_logits', 'score_model', 'train_throughput']
 
 # %% ../../nbs/20c_train_learner.ipynb #6c02992d
-def _augment_fn(spec: InputSpec, max_light: float, max_shift: float, rot90: bool):
-    "The batch augmentation of normalised NCHW tensors under `spec` (training set only)."
+def _augment_fn(spec: InputSpec, max_light: float, max_shift: float, rot90: bool, loc_cell: int = 0):
+    "The batch augmentation of (normalised NCHW tensors, targets) under `spec` (training set only); the map targets move with the image."
     from fastai.vision.all import TensorImage
     m = torch.tensor(spec.mean[:3], dtype=torch.float32).view(1, 3, 1, 1)
     s = torch.tensor(spec.std[:3], dtype=torch.float32).view(1, 3, 1, 1)
-    def augment(x):
-        "Batch flips, shifts and RGB brightness/contrast jitter."
+    def augment(batch):
+        "Batch flips, shifts and RGB brightness/contrast jitter; with `loc_cell`, the same flips and shifts of the map targets."
+        x, y = batch
         B, dev = x.shape[0], x.device
-        x = torch.where((torch.rand(B, device=dev) < 0.5).view(-1, 1, 1, 1), x.flip(-1), x)
-        x = torch.where((torch.rand(B, device=dev) < 0.5).view(-1, 1, 1, 1), x.flip(-2), x)
+        H, W = x.shape[-2:]
+        ym = y[:, 3:].reshape(B, H // loc_cell, W // loc_cell) if loc_cell else None
+        def both(sel, f):
+            nonlocal x, ym
+            x = torch.where(sel.view(-1, 1, 1, 1), f(x), x)
+            if ym is not None: ym = torch.where(sel.view(-1, 1, 1), f(ym), ym)
+        both(torch.rand(B, device=dev) < 0.5, lambda t: t.flip(-1))
+        both(torch.rand(B, device=dev) < 0.5, lambda t: t.flip(-2))
         if rot90 and x.shape[-1] == x.shape[-2]:     # with the two flips: all 8 symmetries of the square
-            x = torch.where((torch.rand(B, device=dev) < 0.5).view(-1, 1, 1, 1), x.transpose(-1, -2), x)
+            both(torch.rand(B, device=dev) < 0.5, lambda t: t.transpose(-1, -2))
         if max_shift:
             k = int(round(max_shift * x.shape[-1]))
             dx, dy = (int(v) for v in torch.randint(-k, k + 1, (2,)))
+            if loc_cell:                              # whole map cells, so the targets shift exactly with the image
+                dx, dy = loc_cell * round(dx / loc_cell), loc_cell * round(dy / loc_cell)
+                ym = torch.roll(ym, (dy // loc_cell, dx // loc_cell), (-2, -1))
             x = torch.roll(x, (dy, dx), (-2, -1))
         if max_light:
             rgb = x[:, :3]*s + m
@@ -49,14 +59,19 @@ def _augment_fn(spec: InputSpec, max_light: float, max_shift: float, rot90: bool
             c = 1 + (torch.rand(B, 1, 1, 1, device=dev)*2 - 1) * max_light
             mu = rgb.mean((1, 2, 3), keepdim=True)
             x = torch.cat([(((rgb - mu)*c + mu).mul(b).clamp(0, 1) - m)/s, x[:, 3:]], 1)
-        return TensorImage(x)
-    augment.__annotations__ = {'x': TensorImage}   # real type, not a string: fastai dispatches on it
+        if ym is not None: y = torch.cat([y[:, :3], ym.reshape(B, -1)], 1)
+        return TensorImage(x), y
     return augment
 
 def weld_dataloaders(inputs: dict, targets: np.ndarray, train_idx, valid_idx, spec: InputSpec, bs: int = 32,
-                     max_light: float = 0.1, max_shift: float = 0.05, rot90: bool = False, seed: int = 0):
+                     max_light: float = 0.1, max_shift: float = 0.05, rot90: bool = False, seed: int = 0,
+                     loc_cell: int = 0):    # > 0: targets carry map counts per loc_cell x loc_cell block after the 3 labels
     "fastai DataLoaders (train with batch augmentation, valid without) over in-memory prepared inputs."
-    from fastai.vision.all import DataBlock, TransformBlock, TensorImage, Transform
+    from fastai.vision.all import DataBlock, TransformBlock, TensorImage, ItemTransform
+    class Augment(ItemTransform):
+        split_idx, order = 0, 90
+        def __init__(self, f): super().__init__(); self.f = f
+        def encodes(self, b): return self.f(b)
     train_idx, valid_idx = [int(i) for i in train_idx], [int(i) for i in valid_idx]
     if not train_idx or not valid_idx: raise ValueError('weld_dataloaders: empty train or valid split')
     items = train_idx + valid_idx; pos = {i: k for k, i in enumerate(items)}
@@ -64,7 +79,7 @@ def weld_dataloaders(inputs: dict, targets: np.ndarray, train_idx, valid_idx, sp
     def load_y(i: int): return torch.from_numpy(targets[i])
     dblock = DataBlock(blocks=(TransformBlock(type_tfms=load_x), TransformBlock(type_tfms=load_y)),
                        splitter=lambda its: ([pos[i] for i in train_idx], [pos[i] for i in valid_idx]),
-                       batch_tfms=[Transform(_augment_fn(spec, max_light, max_shift, rot90), split_idx=0, order=90)])
+                       batch_tfms=[Augment(_augment_fn(spec, max_light, max_shift, rot90, loc_cell))])
     return dblock.dataloaders(items, bs=bs, num_workers=0, device=torch.device('cpu'), drop_last=True, seed=seed)
 
 # %% ../../nbs/20c_train_learner.ipynb #e6452092
@@ -102,6 +117,8 @@ class TrainConfig:
     lr_bounds: tuple = (1e-3, 1e-2)   # lr_find on a few dozen steps is noisy; from-scratch BN nets train well in this range
     wd: float = 0.01
     aux_weight: float = 0.3
+    loc_weight: float = 0.0          # > 0: train the localisation head (edgenet) on the masks, with this loss weight
+    loc_cell: int = 4                # pixels per side of one localisation map cell
     class_weight_power: float = 0.5
     ko_weight: float = 1.0           # extra loss weight on the KO class (a missed bad weld costs more than a false alarm)
     max_light: float = 0.1
@@ -190,7 +207,7 @@ def make_learner(dls, model, targets, fit_idx, cfg: TrainConfig, classes, work: 
     from fastai.vision.all import Learner, Adam, AccumMetric, ProgressCallback
     cw = class_weights(targets[fit_idx, 0], len(classes), cfg.class_weight_power)
     if 'KO' in classes: cw[list(classes).index('KO')] *= cfg.ko_weight
-    loss = WeldLoss(model.head_sizes, cw, cfg.aux_weight)
+    loss = WeldLoss(model.head_sizes, cw, cfg.aux_weight, cfg.loc_weight if model.loc_head is not None else 0.0, cfg.loc_cell**2)
     learn = Learner(dls, model, loss_func=loss, opt_func=Adam, wd=cfg.wd,
                     metrics=[AccumMetric(f, flatten=False) for f in _metric_fns(classes)], path=work, model_dir='.')
     if not cfg.progress: learn.remove_cb(ProgressCallback)
@@ -220,8 +237,10 @@ def _dataset_ref(r) -> dict | None:
 
 def describe_run(cfg: TrainConfig, model, spec: InputSpec, classes, types, idx, root, aux_root, learn, lr, times) -> dict:
     "The JSON description of a trained model (what `model.json` holds)."
+    H, W = spec.size
+    loc = dict(cell=cfg.loc_cell, map_size=[H // cfg.loc_cell, W // cfg.loc_cell]) if model.loc_head is not None else None
     return dict(schema=2, architecture=cfg.arch, input_spec=spec.to_dict(), classes=list(classes), defect_types=types,
-                severities=list(SEVERITIES), head_sizes=list(model.head_sizes),
+                severities=list(SEVERITIES), head_sizes=list(model.head_sizes), loc=loc,
                 dataset=_dataset_ref(root), aux_dataset=_dataset_ref(aux_root),
                 n_train=dict(main=int(len(idx['train'])), aux=int(len(idx.get('aux_train', []))), extra=int(len(idx.get('extra_train', [])))),
                 config={k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
@@ -245,6 +264,8 @@ def train_weld_model(root: Path,                 # main dataset folder (DESIGN Â
     types = defect_types(table[table['role'] != 'extra'])      # extra rows never add a head output
     table, targets, idx = _only_used(table, encode_targets(table, classes, types), run_rows(table, cfg, classes))
     spec0 = base_spec(cfg.size, cfg.in_channels)
+    loc = cfg.loc_weight > 0
+    if loc: targets = np.concatenate([targets, mask_targets(table, spec0, cfg.loc_cell)], 1)
     inputs = load_inputs(table, spec0)
     t_load = time.time() - t0
     none = np.zeros(0, np.int64)
@@ -252,8 +273,8 @@ def train_weld_model(root: Path,                 # main dataset folder (DESIGN Â
     val_idx = np.concatenate([idx['valid'], idx.get('aux_valid', none)])
     spec = fit_spec(spec0, inputs, fit_idx, seed=cfg.seed)
     dls = weld_dataloaders(inputs, targets, fit_idx, val_idx, spec, bs=cfg.bs, max_light=cfg.max_light,
-                           max_shift=cfg.max_shift, rot90=cfg.rot90, seed=cfg.seed)
-    model = build_model(cfg.arch, cfg.in_channels, len(classes), len(types), len(SEVERITIES))
+                           max_shift=cfg.max_shift, rot90=cfg.rot90, seed=cfg.seed, loc_cell=cfg.loc_cell if loc else 0)
+    model = build_model(cfg.arch, cfg.in_channels, len(classes), len(types), len(SEVERITIES), loc=loc)
     work = Path(tempfile.mkdtemp(prefix='weldnb-train-'))      # lr_find's temporary checkpoint only
     try:
         learn = make_learner(dls, model, targets, fit_idx, cfg, classes, work)

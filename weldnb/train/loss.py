@@ -13,14 +13,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['WeldLoss', 'class_weights']
+__all__ = ['WeldLoss', 'loc_loss', 'class_weights']
 
 # %% ../../nbs/20b_train_loss.ipynb #4433593e
 class WeldLoss(nn.Module):
-    "Main cross-entropy plus weighted defect-type and severity cross-entropies (targets: Nx3, -1 = no label)."
-    def __init__(self, head_sizes: tuple, class_weight=None, aux_weight: float = 0.3):
+    "Main cross-entropy plus weighted defect-type and severity cross-entropies (targets: Nx3, -1 = no label), plus the map's loss."
+    def __init__(self, head_sizes: tuple, class_weight=None, aux_weight: float = 0.3,
+                 loc_weight: float = 0.0,   # weight of the localisation loss (0: no map in the outputs)
+                 loc_cell: int = 16):       # pixels per map cell: a target column counts the cell's defect pixels
         super().__init__()
-        self.head_sizes, self.aux_weight = tuple(head_sizes), aux_weight
+        self.head_sizes, self.aux_weight, self.loc_weight, self.loc_cell = tuple(head_sizes), aux_weight, loc_weight, loc_cell
         self.register_buffer('class_weight', None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32))
 
     def forward(self, out, y):
@@ -30,7 +32,17 @@ class WeldLoss(nn.Module):
             if b > a and self.aux_weight:
                 sel = y[:, k] >= 0
                 if sel.any(): loss = loss + self.aux_weight * F.cross_entropy(out[sel, a:b], y[sel, k])
+        if self.loc_weight: loss = loss + self.loc_weight * loc_loss(out[:, n0 + n1 + n2:], y[:, 3:], self.loc_cell)
         return loss
+
+def loc_loss(map_logits, counts, cell: int = 16):
+    "Binary cross-entropy plus soft Dice of the map logits against the share of defect pixels per cell (rows of -1: no mask)."
+    sel = counts[:, 0] >= 0
+    if not sel.any(): return map_logits.sum() * 0
+    z, t = map_logits[sel], counts[sel].float() / cell
+    p = torch.sigmoid(z)
+    dice = 1 - (2*(p*t).sum() + 1) / (p.sum() + t.sum() + 1)
+    return F.binary_cross_entropy_with_logits(z, t) + dice
 
 def class_weights(y, n: int, power: float = 0.5) -> list:
     "Weights proportional to class frequency^-power, mean 1."

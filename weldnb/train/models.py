@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['ARCHITECTURES', 'EDGE_ALLOWED_MODULES', 'conv_bn_relu', 'ResBlock', 'EdgeNet', 'WeldClassifier', 'build_model',
-           'n_params', 'check_edge_ops']
+           'n_params', 'LocHead', 'check_edge_ops']
 
 # %% ../../nbs/20_train.ipynb #b356ae47
 def conv_bn_relu(c_in: int, c_out: int, k: int = 3, stride: int = 1, relu: bool = True) -> nn.Sequential:
@@ -45,11 +45,25 @@ class EdgeNet(nn.Module):
         self.stages = nn.Sequential(*[nn.Sequential(conv_bn_relu(a, b, stride=2), ResBlock(b)) for a, b in zip(w[1:-1], w[2:])])
         self.out_features = 2*w[-1]
 
-    def forward(self, x):
-        if self.in_channels == 3: f = self.stem(x)          # no Slice op in the exported RGB graph
-        else: f = self.fuse(torch.cat([self.stem(x[:, :3]), self.depth_stem(x[:, 3:4])], 1))
-        f = self.stages(f)
+        self.pyramid_channels = (w[1], w[2], w[-1])     # channels at 1/4, 1/8 and 1/32 scale (the localisation head's inputs)
+        self.pyramid_up = 2 ** (len(w) - 3)              # the 1/8 map's side over the last map's side (one stride-2 stage each)
+
+    def pyramid(self, rgb, depth=None) -> tuple:
+        "Feature maps at 1/4, 1/8 and 1/32 scale of an RGB batch (and its Nx1xHxW depth when the net has the depth branch)."
+        if self.in_channels == 3 or depth is None and rgb.shape[1] == 3: f4 = self.stem(rgb)   # no Slice op in the RGB graph
+        else:
+            if depth is None: rgb, depth = rgb[:, :3], rgb[:, 3:4]
+            f4 = self.fuse(torch.cat([self.stem(rgb), self.depth_stem(depth)], 1))
+        f8 = self.stages[0](f4)
+        f32 = self.stages[1:](f8)
+        return f4, f8, f32
+
+    @staticmethod
+    def pool(f):
+        "Global average and max pooling, concatenated: the feature vector the linear heads read."
         return torch.cat([F.adaptive_avg_pool2d(f, 1), F.adaptive_max_pool2d(f, 1)], 1).flatten(1)
+
+    def forward(self, x): return self.pool(self.pyramid(x)[-1])
 
 # %% ../../nbs/20_train.ipynb #79d3929f
 def _first_conv(m: nn.Module, path: str, in_channels: int) -> None:
@@ -83,32 +97,62 @@ ARCHITECTURES = {
 }
 
 class WeldClassifier(nn.Module):
-    "A backbone with three linear heads: main label, defect type, severity; `forward` returns their logits concatenated."
-    def __init__(self, body: nn.Module, n_classes: int, n_types: int = 0, n_severity: int = 0):
+    "A backbone with linear heads (main label, defect type, severity) and an optional localisation head; `forward` concatenates them."
+    def __init__(self, body: nn.Module, n_classes: int, n_types: int = 0, n_severity: int = 0, loc: bool = False):
         super().__init__()
         self.body = body
         self.head = nn.Linear(body.out_features, n_classes)
         self.type_head = nn.Linear(body.out_features, n_types) if n_types else None
         self.severity_head = nn.Linear(body.out_features, n_severity) if n_severity else None
+        if loc and not hasattr(body, 'pyramid'): raise ValueError(f'{type(body).__name__} has no feature pyramid for a localisation head')
+        self.loc_head = LocHead(*body.pyramid_channels, up=body.pyramid_up) if loc else None
         self.head_sizes = (n_classes, n_types, n_severity)
         self.main_only = False   # True: forward returns the main logits only (export, inference)
 
+    def outputs(self, x, depth=None) -> dict:
+        "Every head's output by name: logits, features, type_logits, severity_logits, defect_map (probabilities, 1/4 scale)."
+        if self.loc_head is None: fs, f = None, self.body(x if depth is None else torch.cat([x, depth], 1))
+        else: fs = self.body.pyramid(x, depth); f = self.body.pool(fs[-1])
+        out = {'logits': self.head(f), 'features': f}
+        if self.type_head is not None: out['type_logits'] = self.type_head(f)
+        if self.severity_head is not None: out['severity_logits'] = self.severity_head(f)
+        if fs is not None: out['defect_map'] = torch.sigmoid(self.loc_head(*fs))
+        return out
+
     def forward(self, x):
-        f = self.body(x)
+        if self.loc_head is None: fs, f = None, self.body(x)
+        else: fs = self.body.pyramid(x); f = self.body.pool(fs[-1])
         out = [self.head(f)]
         if self.main_only: return out[0]
         out += [h(f) for h in (self.type_head, self.severity_head) if h is not None]
+        if fs is not None: out.append(self.loc_head(*fs).flatten(1))     # map logits, row-major, after the heads
         return torch.cat(out, 1)
 
-def build_model(arch: str, in_channels: int = 3, n_classes: int = 3, n_types: int = 0, n_severity: int = 0) -> WeldClassifier:
-    "A randomly initialised `WeldClassifier` with the backbone `arch` from `ARCHITECTURES`."
+def build_model(arch: str, in_channels: int = 3, n_classes: int = 3, n_types: int = 0, n_severity: int = 0,
+                loc: bool = False) -> WeldClassifier:
+    "A randomly initialised `WeldClassifier` with the backbone `arch` from `ARCHITECTURES` (and a localisation head if `loc`)."
     if arch not in ARCHITECTURES: raise ValueError(f'unknown architecture {arch!r}; known: {sorted(ARCHITECTURES)}')
     if in_channels not in (3, 4): raise ValueError(f'in_channels must be 3 (RGB) or 4 (RGB+depth), got {in_channels}')
-    return WeldClassifier(ARCHITECTURES[arch](in_channels=in_channels), n_classes, n_types, n_severity)
+    return WeldClassifier(ARCHITECTURES[arch](in_channels=in_channels), n_classes, n_types, n_severity, loc)
 
 def n_params(model: nn.Module) -> int:
     "Number of parameters (BatchNorm included; folding it into the convolutions removes its share)."
     return sum(p.numel() for p in model.parameters())
+
+# %% ../../nbs/20_train.ipynb #bead0f12
+class LocHead(nn.Module):
+    "Light top-down decoder: defect logits at 1/4 scale from the 1/4, 1/8 and 1/32 scale features."
+    def __init__(self, c4: int, c8: int, c32: int, up: int = 4, width: int = 24, out_width: int = 16):
+        super().__init__()
+        self.up = up                                     # static upsampling factors: no shape arithmetic in the exported graph
+        self.lat32, self.lat8, self.lat4 = conv_bn_relu(c32, width, k=1), conv_bn_relu(c8, width, k=1), conv_bn_relu(c4, width, k=1)
+        self.mix8, self.mix4 = conv_bn_relu(width, width), conv_bn_relu(width, out_width)
+        self.out = nn.Conv2d(out_width, 1, 1)
+        nn.init.constant_(self.out.bias, -4.0)          # prior: about 2% of the cells are defect
+    def forward(self, f4, f8, f32):
+        u = F.interpolate(self.lat32(f32), scale_factor=self.up, mode='nearest') + self.lat8(f8)
+        u = F.interpolate(self.mix8(u), scale_factor=2, mode='nearest') + self.lat4(f4)
+        return self.out(self.mix4(u))
 
 # %% ../../nbs/20_train.ipynb #4cba227c
 EDGE_ALLOWED_MODULES = (nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.Linear, nn.Sequential, nn.MaxPool2d, nn.AvgPool2d,
