@@ -10,13 +10,14 @@ CONSTRAINTS ?= $(wildcard constraints.txt)
 PIN := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: pipeline test fuzz lab docs readme install constraints clean help litert
+.PHONY: pipeline test fuzz lab label docs readme install constraints clean help litert
 
 help:
 	@echo "make pipeline  set up .venv, run every notebook at demo scale (data/, reports/, models/), check the goals"
 	@echo "make test      set up .venv and run the tests: nbdev sync, notebooks at smoke scale, tests/"
 	@echo "make fuzz      the fuzz suite of the untrusted-input readers at a large example count (FUZZ_EXAMPLES=500)"
 	@echo "make lab       JupyterLab on this repository"
+	@echo "make label     the labelling app on http://127.0.0.1:8501/ (LABEL_ARGS='--data data/<set> --who <name>')"
 	@echo "make docs      build the documentation site into site/ from the executed notebooks"
 	@echo "make readme    regenerate README.md from nbs/index.ipynb and the last demo benchmark"
 	@echo "make constraints  record the versions installed in .venv into constraints.txt (after an upgrade on purpose)"
@@ -70,6 +71,11 @@ litert:
 
 lab: install
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 $(ROOT_FLAG) --notebook-dir=.
+
+# The labelling app (notebook 65): Streamlit on 127.0.0.1, the textured set by default; `make label LABEL_ARGS="--data data/standard"`.
+LABEL_ARGS ?=
+label: install
+	$(PY) -m weldnb.label_app $(LABEL_ARGS)
 
 docs: install
 	$(PY) -m weldnb.docs build

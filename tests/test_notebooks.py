@@ -10,7 +10,7 @@ from weldnb.run import NotebookError, numbered_notebooks, run_notebook
 
 REAL_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('17', '22'))   # tests/test_notebooks_real.py
 # notebooks that read no dataset or model of the weld chain: tests/test_notebooks_standalone.py runs them on the other worker
-STANDALONE = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('00', '01', '02', '03', '04', '05', '70', '71'))
+STANDALONE = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('00', '01', '02', '03', '04', '05', '65', '70', '71'))
 TEXTURED_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('60', '61', '62', '63', '64'))  # tests/test_notebooks_textured.py
 
 

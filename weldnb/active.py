@@ -19,7 +19,8 @@ from .metrics import classification_metrics
 # %% auto #0
 __all__ = ['CLASSIFIERS', 'CLASSIFIER_DEFAULTS', 'STRATEGIES', 'SCORE_STRATEGIES', 'MODEL_STRATEGIES', 'COLD_START', 'DIVERSITY',
            'STRATEGY_DEFAULTS', 'SKACTIVEML_NAMES', 'make_classifier', 'FittedClassifier', 'strategy_scores',
-           'probcover_graph', 'query', 'ALRun', 'aulc', 'check_run', 'run_active_learning', 'run_skactiveml']
+           'probcover_graph', 'query', 'ALRun', 'aulc', 'check_run', 'apply_overrides', 'run_active_learning',
+           'run_skactiveml']
 
 # %% ../nbs/62_active.ipynb #c39293ee
 CLASSIFIERS = ('logreg', 'random_forest', 'svc', 'gradient_boosting')
@@ -215,9 +216,16 @@ def check_run(emb: dict, strategy: str, classifier: str, seed_size: int, query_s
     if seed_size + rounds * query_size > n:
         raise ValueError(f'seed size {seed_size} + {rounds} rounds x {query_size} = {seed_size + rounds*query_size} labels exceed the pool of {n} rows')
     if overrides:
-        ids, cls = set(emb['train']['ids']), set(emb['classes'])
+        ids, cls = {i for s in ('train', 'valid', 'test') for i in emb[s]['ids']}, set(emb['classes'])
         bad_i, bad_c = sorted(set(overrides) - ids), sorted(set(overrides.values()) - cls)
         if bad_i or bad_c: raise ValueError(f'human labels name unknown images {bad_i[:8]} or classes {bad_c} (valid classes: {emb["classes"]})')
+
+def apply_overrides(emb: dict, overrides: dict | None) -> dict:
+    "The embeddings with a person's label (`{image id: class name}`, the human labels file) instead of the dataset's, on every split."
+    if not overrides: return emb
+    C = list(emb['classes'])
+    return {**emb, **{s: {**emb[s], 'y': np.array([C.index(overrides[i]) if i in overrides else c for i, c in zip(emb[s]['ids'], emb[s]['y'])], np.int64)}
+                      for s in ('train', 'valid', 'test')}}
 
 def _scores(model, emb, split, classes):
     pred = model.predict_proba(emb[split]['X']).argmax(1)
@@ -230,9 +238,9 @@ def run_active_learning(emb: dict, strategy: str = 'entropy', classifier: str = 
                         **strategy_params) -> ALRun:
     "Simulate `rounds` of pool-based active learning on `emb['train']`, scored on valid and test every round."
     check_run(emb, strategy, classifier, seed_size, query_size, rounds, diversity, overrides)
+    emb = apply_overrides(emb, overrides)
     X, classes, C = emb['train']['X'], list(emb['classes']), len(emb['classes'])
     y = emb['train']['y'].copy(); ids = emb['train']['ids']
-    for i, lbl in (overrides or {}).items(): y[ids.index(i)] = classes.index(lbl)
     labelled = np.zeros(len(X), bool); labelled[rng(seed, 'seed-set').permutation(len(X))[:seed_size]] = True
     g = rng(seed, 'al', strategy, diversity)
     state = {} if cache is None else cache.setdefault(('state', seed), {})

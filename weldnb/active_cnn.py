@@ -14,14 +14,14 @@ import numpy as np
 import torch
 
 from .core import rng, SPLITS
-from .labels import human_labels_path, label_overrides
-from .embed import (CNNConfig, fit_cnn, predict, load_images, dataset_classes, load_embedding_model)
+from .labels import human_labels_path, label_overrides, dataset_classes
+from .embed import CNNConfig, FitResult, fit_cnn, predict, load_images, load_embedding_model
 from .active import STRATEGIES, query, aulc
 from .metrics import classification_metrics
 from .train.data import model_spec
 
 # %% auto #0
-__all__ = ['INITS', 'HeadProba', 'CNNALRun', 'run_cnn_active_learning']
+__all__ = ['INITS', 'HeadProba', 'CNNALRun', 'check_cnn_run', 'CNNRound', 'cnn_round', 'run_cnn_active_learning']
 
 # %% ../nbs/64_active_cnn.ipynb #c9402aa8
 INITS = ('scratch', 'previous', 'checkpoint')
@@ -40,7 +40,9 @@ class CNNALRun:
     queries: list
     summary: dict
 
-def _check(df, col, classes, strategy, seed_size, query_size, rounds, init, warm_start, overrides_path):
+def check_cnn_run(df, col, classes, strategy: str, seed_size: int, query_size: int, rounds: int, init: str = 'scratch',
+                  warm_start: Path | None = None, overrides_path: Path | None = None) -> dict:
+    "Raise one clear error for an unusable CNN active-learning set-up (before any round); the human-label overrides (every split) when `overrides_path` is given."
     n = int((df['split'] == 'train').sum())
     if strategy not in STRATEGIES: raise ValueError(f'unknown strategy {strategy!r}; valid: {list(STRATEGIES)}')
     if init not in INITS: raise ValueError(f'unknown init {init!r}; valid: {list(INITS)}')
@@ -53,7 +55,31 @@ def _check(df, col, classes, strategy, seed_size, query_size, rounds, init, warm
         if warm_start is None: raise ValueError("init='checkpoint' needs warm_start (a model folder of notebook 61)")
         _, d = load_embedding_model(warm_start)
         if d['classes'] != classes: raise ValueError(f'{warm_start}: checkpoint classes {d["classes"]} differ from the dataset classes {classes}')
-    return label_overrides(overrides_path, set(df['id'][df['split'] == 'train']), classes) if overrides_path is not None else {}
+    return label_overrides(overrides_path, set(df['id']), classes) if overrides_path is not None else {}
+
+@dataclass
+class CNNRound:
+    "One round of the CNN loop: the fit, its figures, the next batch (positions in the pool) and the pool's class probabilities."
+    fit: FitResult
+    row: dict
+    query: np.ndarray | None
+    pool_probs: np.ndarray | None
+
+def cnn_round(inputs: dict, y: np.ndarray, pool: np.ndarray, labelled: np.ndarray, valid: np.ndarray, test: np.ndarray,
+              cfg: CNNConfig, classes: list, strategy: str = 'entropy', query_size: int = 0, g: np.random.Generator | None = None,
+              r: int = 0, start=None, spec=None, seed: int = 0, mc_samples: int = 10) -> CNNRound:
+    "Train the CNN on the labelled rows of `pool`, score the test split and, with `query_size`, query the next batch of pool positions."
+    fit = fit_cnn(inputs, y, pool[labelled], valid, replace(cfg, seed=cfg.seed + r), len(classes), model=start, spec=spec)
+    lt, _ = predict(fit.model, inputs, test, fit.spec)
+    m = classification_metrics(y[test], lt.argmax(1), classes)
+    row = dict(round=r, n_labelled=int(labelled.sum()), pool_size=int((~labelled).sum()), best_epoch=fit.best_epoch,
+               best_valid_accuracy=max(e['valid_accuracy'] for e in fit.history), test_accuracy=m['accuracy'], test_f1_macro=m['f1_macro'])
+    if not query_size: return CNNRound(fit, row, None, None)
+    _, F = predict(fit.model, inputs, pool, fit.spec); head = HeadProba(fit.model)
+    q = query(strategy, F, labelled, query_size, g if g is not None else rng(seed, 'al-cnn', strategy), head, seed=seed + r,
+              n_classes=len(classes), bald_p=fit.model.body.dropout.p, bald_samples=mc_samples)
+    if len(set(q.tolist())) != len(q) or labelled[q].any(): raise RuntimeError(f'{strategy}: a batch repeated or re-queried indices')
+    return CNNRound(fit, row, q, head.predict_proba(F))
 
 def run_cnn_active_learning(root: Path, strategy: str = 'entropy', seed_size: int = 60, query_size: int = 60, rounds: int = 3,
                             cfg: CNNConfig = CNNConfig(epochs=4), init: str = 'scratch', warm_start: Path | None = None,
@@ -62,34 +88,24 @@ def run_cnn_active_learning(root: Path, strategy: str = 'entropy', seed_size: in
     "Rounds of train -> query -> label -> retrain of the embedding CNN on dataset `root`; human labels override where present."
     root = Path(root); df, col, classes = dataset_classes(root, column)
     hl = human_labels if human_labels is not None else human_labels_path(root)
-    overrides = _check(df, col, classes, strategy, seed_size, query_size, rounds, init, warm_start, hl if Path(hl).exists() or human_labels is not None else None)
+    overrides = check_cnn_run(df, col, classes, strategy, seed_size, query_size, rounds, init, warm_start, hl if Path(hl).exists() or human_labels is not None else None)
     warm = load_embedding_model(warm_start) if init == 'checkpoint' else None
     if warm is not None: cfg = replace(cfg, size=int(model_spec(warm[1]).size[0]))
     if inputs is None: inputs = load_images(root, df['id'], cfg.size)
     y = np.array([classes.index(overrides.get(i, c)) for i, c in zip(df['id'], df[col])])
     pool, va, te = (np.where(df['split'] == s)[0] for s in SPLITS)
     labelled = np.zeros(len(pool), bool); labelled[rng(seed, 'seed-set').permutation(len(pool))[:seed_size]] = True
-    g = rng(seed, 'al-cnn', strategy); model, rows, eps, hist = None, [], [], []
-    hist += [dict(round=0, id=df['id'].iloc[pool[i]], label=classes[y[pool[i]]], human=df['id'].iloc[pool[i]] in overrides) for i in np.flatnonzero(labelled)]
+    g = rng(seed, 'al-cnn', strategy); fit, rows, eps, hist = None, [], [], []
+    picked = lambda r, q: [dict(round=r, id=df['id'].iloc[pool[i]], label=classes[y[pool[i]]], human=df['id'].iloc[pool[i]] in overrides) for i in q]
+    hist += picked(0, np.flatnonzero(labelled))
     for r in range(rounds + 1):
         t0 = time.time()
-        start = (load_embedding_model(warm_start)[0] if init == 'checkpoint' else model if init == 'previous' else None)
-        sp = model_spec(warm[1]) if warm is not None else (fit.spec if init == 'previous' and model is not None else None)
-        fit = fit_cnn(inputs, y, pool[labelled], va, replace(cfg, seed=cfg.seed + r), len(classes), model=start, spec=sp)
-        model = fit.model
-        eps += [{**e, 'round': r} for e in fit.history]
-        lt, _ = predict(model, inputs, te, fit.spec)
-        m = classification_metrics(y[te], lt.argmax(1), classes)
-        row = dict(round=r, n_labelled=int(labelled.sum()), pool_size=int((~labelled).sum()), best_epoch=fit.best_epoch,
-                   best_valid_accuracy=max(e['valid_accuracy'] for e in fit.history), test_accuracy=m['accuracy'], test_f1_macro=m['f1_macro'])
-        if r < rounds:
-            _, F = predict(model, inputs, pool, fit.spec)
-            q = query(strategy, F, labelled, query_size, g, HeadProba(model), seed=seed + r, n_classes=len(classes),
-                      bald_p=model.body.dropout.p, bald_samples=mc_samples)
-            if len(set(q.tolist())) != len(q) or labelled[q].any(): raise RuntimeError(f'{strategy}: a batch repeated or re-queried indices')
-            labelled[q] = True
-            hist += [dict(round=r + 1, id=df['id'].iloc[pool[i]], label=classes[y[pool[i]]], human=df['id'].iloc[pool[i]] in overrides) for i in q]
-        rows.append({**row, 'seconds': time.time() - t0})
+        start = (load_embedding_model(warm_start)[0] if init == 'checkpoint' else fit.model if init == 'previous' and fit is not None else None)
+        sp = model_spec(warm[1]) if warm is not None else (fit.spec if init == 'previous' and fit is not None else None)
+        rd = cnn_round(inputs, y, pool, labelled, va, te, cfg, classes, strategy, query_size if r < rounds else 0, g, r, start, sp, seed, mc_samples)
+        fit = rd.fit; eps += [{**e, 'round': r} for e in fit.history]
+        if rd.query is not None: labelled[rd.query] = True; hist += picked(r + 1, rd.query)
+        rows.append({**rd.row, 'seconds': time.time() - t0})
     n_lab = [x['n_labelled'] for x in rows]
     summary = dict(dataset=root.name, strategy=strategy, init=init, seed=seed, seed_size=seed_size, query_size=query_size, rounds=rounds,
                    epochs_per_round=cfg.epochs, size=cfg.size, pool=len(pool), n_human_labels=len(overrides),

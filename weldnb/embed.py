@@ -15,9 +15,10 @@ import cv2
 import torch
 import torch.nn as nn
 
-from .core import (SPLITS, read_metadata, read_image, load_summary, rng, seed_everything,
+from .core import (SPLITS, read_image, load_summary, rng, seed_everything,
                          atomic_write_json, atomic_write_text, atomic_write_bytes, sha256_file, progress)
-from .infer.scoring import LABELS, softmax
+from .infer.scoring import softmax
+from .labels import dataset_classes, human_labels_path, label_overrides
 from .infer.spec import InputSpec
 from .metrics import classification_metrics
 from .train.models import EdgeNet, WeldClassifier, n_params
@@ -28,25 +29,11 @@ from .train.checkpoint import save_model
 from .calibrate import model_outputs
 
 # %% auto #0
-__all__ = ['EMBED_JSON_KEYS', 'EMBEDDING_SPLITS', 'class_column', 'dataset_classes', 'load_images', 'EmbeddingNet',
-           'build_embedding_model', 'mc_dropout_samples', 'uncertainty_scores', 'mutual_information', 'CNNConfig',
-           'FitResult', 'batch_dataloaders', 'fit_cnn', 'predict', 'model_desc', 'load_embedding_model',
-           'write_embeddings', 'read_embeddings', 'embed_dataset']
+__all__ = ['EMBED_JSON_KEYS', 'EMBEDDING_SPLITS', 'load_images', 'EmbeddingNet', 'build_embedding_model', 'mc_dropout_samples',
+           'uncertainty_scores', 'mutual_information', 'CNNConfig', 'FitResult', 'batch_dataloaders', 'fit_cnn',
+           'predict', 'model_desc', 'load_embedding_model', 'write_embeddings', 'read_embeddings', 'embed_dataset']
 
 # %% ../nbs/61_embed.ipynb #5d8ff3d2
-def class_column(df) -> str:
-    "The column holding the class of a dataset's rows: `cls` for textured sets, `label` otherwise."
-    return 'cls' if 'cls' in df.columns else 'label'
-
-def dataset_classes(root: Path, column: str | None = None) -> tuple:
-    "(metadata DataFrame, class column, class names in canonical order) of the dataset folder `root`."
-    root = Path(root); df = read_metadata(root); col = column or class_column(df)
-    if col not in df.columns: raise ValueError(f'{root}/metadata.csv: no column {col!r} to take classes from')
-    if (df[col] == '').any(): raise ValueError(f'{root}/metadata.csv: {int((df[col] == "").sum())} rows have an empty {col!r}')
-    order = list(load_summary(root).get('classes', [])) if col == 'cls' else list(LABELS)
-    present = set(df[col])
-    return df, col, [c for c in order if c in present] + sorted(present - set(order))
-
 def load_images(root: Path, ids, size: int) -> dict:
     "Images `ids` of dataset `root` at `size` px as weldnb.train inputs; grayscale becomes three equal channels (a view, no copy)."
     imgs = []

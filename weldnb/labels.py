@@ -1,4 +1,4 @@
-"""The labelling app's `human_labels.csv`: where it lives, its columns, and a strict reader that training and active learning use as overrides.
+"""The labelling app's `human_labels.csv`: where it lives, its columns, a strict reader that training and active learning use as overrides, the app's locked atomic writer, and the classes of a dataset.
 
 Docs: https://weldnb.github.io/weldnb/labels.html.md"""
 
@@ -6,12 +6,17 @@ Docs: https://weldnb.github.io/weldnb/labels.html.md"""
 
 # %% ../nbs/60a_labels.ipynb #71e2a2eb
 from __future__ import annotations
-import csv, io
-from datetime import datetime
+import csv, fcntl, io, os, threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
+from .core import read_metadata, load_summary
+from .infer.scoring import LABELS
+
 # %% auto #0
-__all__ = ['HUMAN_LABELS_FILE', 'HUMAN_LABELS_COLUMNS', 'human_labels_path', 'read_human_labels', 'label_overrides']
+__all__ = ['HUMAN_LABELS_FILE', 'HUMAN_LABELS_COLUMNS', 'human_labels_path', 'parse_human_labels', 'read_human_labels',
+           'label_overrides', 'labels_lock', 'now_iso', 'append_human_labels', 'class_column', 'dataset_classes']
 
 # %% ../nbs/60a_labels.ipynb #aec7daa6
 HUMAN_LABELS_FILE = 'human_labels.csv'
@@ -29,39 +34,109 @@ def _when(s: str) -> bool:
 def _listed(xs: list, n: int = 8) -> str:
     xs = sorted(set(xs)); return ', '.join(map(repr, xs[:n])) + (f' and {len(xs) - n} more' if len(xs) > n else '')
 
+def _row_errors(rows: list, ids=None, classes=None, what: str = 'lines') -> list:
+    "What is wrong with rows (dicts with a `line`): empty fields, times, unknown images and classes."
+    errs, empty = [], [r['line'] for r in rows if not all(r[k] for k in ('image_id', 'label', 'who', 'when'))]
+    if empty: errs.append(f'{what} {empty[:8]} leave image_id, label, who or when empty')
+    bad_when = [r['line'] for r in rows if r['when'] and not _when(r['when'])]
+    if bad_when: errs.append(f'{what} {bad_when[:8]} have a `when` that is not an ISO 8601 time')
+    if ids is not None:
+        known = ids if isinstance(ids, (set, frozenset)) else set(ids)
+        unknown = [r['image_id'] for r in rows if r['image_id'] not in known]
+        if unknown: errs.append(f'unknown images {_listed(unknown)} (not in the dataset, whose ids are like {_listed(sorted(known)[:2], 2)})')
+    if classes is not None:
+        unknown = [r['label'] for r in rows if r['label'] not in set(classes)]
+        if unknown: errs.append(f'unknown classes {_listed(unknown)} (valid classes: {list(classes)})')
+    return errs
+
+def parse_human_labels(text: str, where: str = 'human labels', ids=None, classes=None) -> list:
+    "The validated rows (dicts with their `line`) of a human-labels file's text; one error naming every problem."
+    if '\x00' in text: raise ValueError(f'{where}: holds NUL bytes; the file is corrupt')
+    lines = list(csv.reader(io.StringIO(text)))
+    if not lines or tuple(lines[0]) != HUMAN_LABELS_COLUMNS:
+        raise ValueError(f'{where}: header must be exactly {",".join(HUMAN_LABELS_COLUMNS)}, got {",".join(lines[0]) if lines else "(empty file)"}')
+    rows, bad_shape = [], []
+    for n, f in enumerate(lines[1:], 2):
+        if not f: continue
+        if len(f) != len(HUMAN_LABELS_COLUMNS): bad_shape.append(n); continue
+        rows.append({**dict(zip(HUMAN_LABELS_COLUMNS, (v.strip() for v in f))), 'line': n})
+    errs = ([f'lines {bad_shape[:8]} do not have {len(HUMAN_LABELS_COLUMNS)} fields'] if bad_shape else []) + _row_errors(rows, ids, classes)
+    if errs: raise ValueError(f'{where}: ' + '; '.join(errs))
+    return rows
+
+def _read_text(path: Path) -> str:
+    try: return path.read_bytes().decode('utf-8-sig')
+    except UnicodeDecodeError as e: raise ValueError(f'{path}: not UTF-8 text ({e}); the file is corrupt') from None
+
 def read_human_labels(path: Path, ids=None, classes=None) -> list:
     "The validated rows (dicts, file order) of a human-labels file; one error naming every problem, ids and classes checked when given."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no human labels file')
-    try: text = path.read_bytes().decode('utf-8-sig')
-    except UnicodeDecodeError as e: raise ValueError(f'{path}: not UTF-8 text ({e}); the file is corrupt') from None
-    if '\x00' in text: raise ValueError(f'{path}: holds NUL bytes; the file is corrupt')
-    lines = list(csv.reader(io.StringIO(text)))
-    if not lines or tuple(lines[0]) != HUMAN_LABELS_COLUMNS:
-        raise ValueError(f'{path}: header must be exactly {",".join(HUMAN_LABELS_COLUMNS)}, got {",".join(lines[0]) if lines else "(empty file)"}')
-    rows, bad_shape, bad_empty, bad_when = [], [], [], []
-    for n, f in enumerate(lines[1:], 2):
-        if not f: continue
-        if len(f) != len(HUMAN_LABELS_COLUMNS): bad_shape.append(n); continue
-        r = dict(zip(HUMAN_LABELS_COLUMNS, (v.strip() for v in f)))
-        if not all(r[k] for k in ('image_id', 'label', 'who', 'when')): bad_empty.append(n); continue
-        if not _when(r['when']): bad_when.append(n); continue
-        rows.append({**r, 'line': n})
-    errs = []
-    if bad_shape: errs.append(f'lines {bad_shape[:8]} do not have {len(HUMAN_LABELS_COLUMNS)} fields')
-    if bad_empty: errs.append(f'lines {bad_empty[:8]} leave image_id, label, who or when empty')
-    if bad_when: errs.append(f'lines {bad_when[:8]} have a `when` that is not an ISO 8601 time')
-    if ids is not None:
-        unknown = [r['image_id'] for r in rows if r['image_id'] not in set(ids)]
-        if unknown: errs.append(f'unknown images {_listed(unknown)} (not in the dataset, whose ids are like {_listed(list(ids)[:2], 2)})')
-    if classes is not None:
-        unknown = [r['label'] for r in rows if r['label'] not in set(classes)]
-        if unknown: errs.append(f'unknown classes {_listed(unknown)} (valid classes: {list(classes)})')
-    if errs: raise ValueError(f'{path}: ' + '; '.join(errs))
-    return rows
+    return parse_human_labels(_read_text(path), str(path), ids, classes)
 
 def label_overrides(path: Path, ids=None, classes=None) -> dict:
     "{image id: label} of a human-labels file, the last row per image winning; {} when the file does not exist."
     path = Path(path)
     if not path.exists(): return {}
     return {r['image_id']: r['label'] for r in read_human_labels(path, ids, classes)}
+
+# %% ../nbs/60a_labels.ipynb #10cf1313
+@contextmanager
+def labels_lock(path: Path):
+    "An exclusive `flock` on `<file>.lock` beside a human-labels file: one writer at a time, across threads and processes."
+    lock = Path(f'{path}.lock'); lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, 'a') as f:           # a new open file description per call: the lock excludes other threads too
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
+def _replace(path: Path, data: bytes) -> None:
+    "Write `data` to `path` through an fsynced temporary file and a rename."
+    tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}-{threading.get_ident()}')
+    try:
+        with open(tmp, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists(): tmp.unlink()
+
+def now_iso() -> str:
+    "The current UTC time, ISO 8601 with milliseconds."
+    return datetime.now(timezone.utc).isoformat(timespec='milliseconds')
+
+def append_human_labels(path: Path, labels, who: str, source: str = 'manual', ids=None, classes=None) -> list:
+    "Append `labels` ({id: label} or (id, label) pairs) given by `who` to a human-labels file, atomically under its lock; nothing written on any error."
+    path = Path(path); pairs = list(labels.items()) if isinstance(labels, dict) else [tuple(p) for p in labels]
+    who, source = str(who).strip(), str(source).strip()
+    if not who: raise ValueError(f'refused, nothing written to {path}: who is empty (say who gives the labels)')
+    if any(len(p) != 2 for p in pairs): raise ValueError(f'refused, nothing written to {path}: labels must be (image id, label) pairs')
+    if any(c in str(v) for p in pairs for v in (*p, who, source) for c in '\r\n\x00'):
+        raise ValueError(f'refused, nothing written to {path}: a field holds a line break or NUL')
+    when = now_iso()
+    rows = [dict(image_id=str(i).strip(), label=str(l).strip(), who=who, when=when, suggestion_source=source, line=k)
+            for k, (i, l) in enumerate(pairs, 1)]
+    errs = _row_errors(rows, ids, classes, what='labels')
+    if errs: raise ValueError(f'refused, nothing written to {path}: ' + '; '.join(errs))
+    if not rows: return []
+    with labels_lock(path):
+        when = now_iso()                 # taken under the lock: the file's order is the order in time
+        for r in rows: r['when'] = when
+        if path.exists():
+            text = _read_text(path); parse_human_labels(text, str(path), ids, classes)   # corrupt or hand-edited: refused, kept as it is
+        else: text = ','.join(HUMAN_LABELS_COLUMNS) + '\n'
+        buf = io.StringIO(); csv.writer(buf, lineterminator='\n').writerows([r[c] for c in HUMAN_LABELS_COLUMNS] for r in rows)
+        _replace(path, (text + ('' if text.endswith('\n') else '\n') + buf.getvalue()).encode('utf-8'))
+    return [{c: r[c] for c in HUMAN_LABELS_COLUMNS} for r in rows]
+
+# %% ../nbs/60a_labels.ipynb #33320fbb
+def class_column(df) -> str:
+    "The column holding the class of a dataset's rows: `cls` for textured sets, `label` otherwise."
+    return 'cls' if 'cls' in df.columns else 'label'
+
+def dataset_classes(root: Path, column: str | None = None) -> tuple:
+    "(metadata DataFrame, class column, class names in canonical order) of the dataset folder `root`."
+    root = Path(root); df = read_metadata(root); col = column or class_column(df)
+    if col not in df.columns: raise ValueError(f'{root}/metadata.csv: no column {col!r} to take classes from')
+    if (df[col] == '').any(): raise ValueError(f'{root}/metadata.csv: {int((df[col] == "").sum())} rows have an empty {col!r}')
+    order = list(load_summary(root).get('classes', [])) if col == 'cls' else list(LABELS)
+    present = set(df[col])
+    return df, col, [c for c in order if c in present] + sorted(present - set(order))
