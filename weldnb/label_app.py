@@ -341,24 +341,24 @@ def _write(ls: LabelSet, pairs: list, who: str, source: str) -> bool:
     "Write labels from a widget; the outcome goes to the page's message line (the error as it is, nothing written)."
     import streamlit as st
     try: record_labels(ls, pairs, who, source)
-    except (ValueError, OSError) as e: st.session_state['flash'] = ('error', str(e)); return False
-    st.session_state['flash'] = ('success', f'saved: ' + ', '.join(f'{i} = {l}' for i, l in pairs[:4]) + (f' and {len(pairs) - 4} more' if len(pairs) > 4 else ''))
+    except (ValueError, OSError) as e: st.session_state['notice'] = ('error', str(e)); return False
+    st.session_state['notice'] = ('success', f'saved: ' + ', '.join(f'{i} = {l}' for i, l in pairs[:4]) + (f' and {len(pairs) - 4} more' if len(pairs) > 4 else ''))
     return True
 
 def _on_pick(ls: LabelSet, image_id: str, wkey: str, who: str, source: str) -> None:
     import streamlit as st
     if st.session_state.get(wkey) is not None: _write(ls, [(image_id, st.session_state[wkey])], who, source)
 
-def _flash() -> None:
+def _notice() -> None:
     import streamlit as st
-    kind, msg = st.session_state.pop('flash', (None, ''))
+    kind, msg = st.session_state.pop('notice', (None, ''))
     if kind: getattr(st, kind)(msg)
 
 def label_grid(ls: LabelSet, ids: list, who: str, guesses: dict, source: str, key: str, overlay: bool = False, cols: int = 4) -> None:
     "The grid: per image its tile (or why it cannot be shown), its label, the model's guess, one button per class; keys 1-9 label the marked image."
     import streamlit as st
     rows = human_rows(ls)                 # read here: a click reruns this grid only (a fragment), with the arguments of the last full run
-    _flash()
+    _notice()
     st.caption(f'{sum(i in rows for i in ids)} of the {len(ids)} images here labelled by a person')
     cursor = next((i for i in ids if i not in rows and tile_png(ls, i, TILE)[0] is not None), None)
     if cursor is not None and len(ls.classes) <= 9:
@@ -400,7 +400,7 @@ def label_tab(ls: LabelSet, rows: dict, who: str, guesses: dict, gsource: str, a
             try: pairs = parse_pasted(text)
             except ValueError as e: st.error(str(e)); return
             if _write(ls, pairs, who, 'pasted'): st.rerun()
-            else: st.error(st.session_state.pop('flash')[1])
+            else: st.error(st.session_state.pop('notice')[1])
 
 def _start_form(ls: LabelSet, who: str, a: argparse.Namespace) -> None:
     "The form that starts a session."
@@ -421,7 +421,7 @@ def _start_form(ls: LabelSet, who: str, a: argparse.Namespace) -> None:
     if go:
         try: start_session(ls, strategy, int(seed_size), int(query_size), who, learner, int(seed), int(epochs), int(size), embeddings=emb[0] if learner == 'embeddings' else None)
         except ValueError as e: st.error(str(e)); return
-        st.session_state['flash'] = ('success', f'session started: label the seed batch of {int(seed_size)} images, then finalise it'); st.rerun()
+        st.session_state['notice'] = ('success', f'session started: label the seed batch of {int(seed_size)} images, then finalise it'); st.rerun()
 
 # %% ../nbs/65_label_app.ipynb #13ab0c42
 def al_tab(ls: LabelSet, rows: dict, who: str, a: argparse.Namespace) -> None:
@@ -429,7 +429,7 @@ def al_tab(ls: LabelSet, rows: dict, who: str, a: argparse.Namespace) -> None:
     import streamlit as st, pandas as pd
     try: s = read_session(ls)
     except ValueError as e: st.error(str(e)); return
-    _flash()
+    _notice()
     if s is None: st.markdown('No session. Start one on the training split:'); _start_form(ls, who, a); return
     c = s['config']
     st.markdown(f"Session of **{s['who']}**: strategy `{c['strategy']}`, learner `{c['learner']}`, seed {c['seed_size']}, query {c['query_size']}; "
@@ -441,14 +441,14 @@ def al_tab(ls: LabelSet, rows: dict, who: str, a: argparse.Namespace) -> None:
         if st.button('Finalise the batch into the labelled pool', key='al-finalise', type='primary'):
             try: s = finalise_batch(ls)
             except ValueError as e: st.error(str(e)); return
-            st.session_state['flash'] = ('success', f"batch finalised: the labelled pool holds {len(s['labelled'])} images"); st.rerun()
+            st.session_state['notice'] = ('success', f"batch finalised: the labelled pool holds {len(s['labelled'])} images"); st.rerun()
     elif s['status'] == 'ready':
         if st.button('Run the next round (train + query)', key='al-round', type='primary'):
             with st.spinner(f"round {len(s['rounds'])}: training ({c['learner']}) and querying ..."):
                 try: s = run_round(ls, a.threads)
                 except (ValueError, OSError) as e: st.error(str(e)); return
             r = s['rounds'][-1]
-            st.session_state['flash'] = ('success', f"round {r['round']}: test accuracy {r['test_accuracy']:.3f}, best valid {r['best_valid_accuracy']:.3f}; "
+            st.session_state['notice'] = ('success', f"round {r['round']}: test accuracy {r['test_accuracy']:.3f}, best valid {r['best_valid_accuracy']:.3f}; "
                                                     f"next batch of {len(s['batch'])}"); st.rerun()
     else: st.success('The pool is used up: every training image of the session is labelled.')
     if s['rounds']: st.dataframe(pd.DataFrame(s['rounds'])[['round', 'n_labelled', 'test_accuracy', 'best_valid_accuracy', 'test_f1_macro', 'seconds']], hide_index=True)
