@@ -9,8 +9,11 @@ import pytest
 from weldnb.run import NotebookError, numbered_notebooks, run_notebook
 
 REAL_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('17', '22'))   # tests/test_notebooks_real.py
-# notebooks that read no dataset or model of the weld chain: tests/test_notebooks_standalone.py runs them on the other worker
-STANDALONE = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('00', '01', '02', '03', '04', '05', '65', '70', '71'))
+# notebooks that read no dataset or model of the weld chain (the renderer's benchmark, the input recipe, the speed
+# comparison and the scoring functions build their own inputs): tests/test_notebooks_standalone.py runs them on the other worker
+STANDALONE = tuple(p.stem for p in numbered_notebooks()
+                   if p.stem[:2] in ('00', '01', '02', '03', '04', '05', '65', '70', '71')
+                   or p.stem in ('10_render', '10a_preprocess', '16a_variants_speed', '51a_infer_scoring'))
 TEXTURED_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('60', '61', '62', '63', '64'))  # tests/test_notebooks_textured.py
 
 
