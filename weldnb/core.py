@@ -6,7 +6,7 @@ Docs: https://weldnb.github.io/weldnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #918bafef
 from __future__ import annotations
-import csv, functools, hashlib, io, json, math, os, platform, random, shutil, subprocess, sys, time
+import csv, functools, hashlib, io, json, math, os, platform, random, shutil, subprocess, sys, threading, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Iterable
@@ -83,12 +83,17 @@ def sha256_bytes(b: bytes) -> str:
     "Hex sha256 of `b`."
     return hashlib.sha256(b).hexdigest()
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    "Write `data` to `path` through a temporary file and a rename."
+def atomic_write_bytes(path: Path, data: bytes,
+                       durable: bool = False,  # fsync the data before the rename (a file a person's work lives in)
+                      ) -> Path:
+    "Write `data` to `path` through a temporary file (one per process and thread) and a rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}')
+    tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}-{threading.get_ident()}')
     try:
-        tmp.write_bytes(data); os.replace(tmp, path)
+        with open(tmp, 'wb') as f:
+            f.write(data)
+            if durable: f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()
     return path

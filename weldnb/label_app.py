@@ -63,7 +63,7 @@ def open_dataset(root: Path) -> LabelSet:
     if len(classes) < 2: raise DatasetError(f'{root}/metadata.csv: column {col!r} holds one class only ({classes}); nothing to choose between')
     return LabelSet(root, df.set_index('id', drop=False), col, classes, human_labels_path(root), summary)
 
-def _stamp(*paths) -> tuple:
+def _file_stamp(*paths) -> tuple:
     "What changes when any of `paths` is replaced or edited (None for a missing file)."
     out = []
     for p in paths:
@@ -77,7 +77,7 @@ def _dataset_at(root: str, stamp: tuple) -> LabelSet: return open_dataset(Path(r
 def cached_dataset(root: Path) -> LabelSet:
     "`open_dataset`, kept until the folder's metadata.csv or summary.json changes (the page reruns on every click)."
     r = Path(root).expanduser().resolve()
-    return _dataset_at(str(r), _stamp(r/'metadata.csv', r/'summary.json'))
+    return _dataset_at(str(r), _file_stamp(r/'metadata.csv', r/'summary.json'))
 
 # %% ../nbs/65_label_app.ipynb #aa16d111
 @lru_cache(maxsize=16)
@@ -87,7 +87,7 @@ def _rows_at(ls: LabelSet, stamp: tuple) -> dict:
 
 def human_rows(ls: LabelSet) -> dict:
     "{image id: its last human-label row}; a corrupt or hand-edited file raises, naming it (never read as empty)."
-    return _rows_at(ls, _stamp(ls.labels_path))
+    return _rows_at(ls, _file_stamp(ls.labels_path))
 
 def current_label(ls: LabelSet, image_id: str, rows: dict) -> tuple:
     "(label, who): the last person's label of an image, or the dataset's (who = '')."
@@ -140,7 +140,7 @@ def _png_at(ls: LabelSet, image_id: str, size: int, overlay: bool, stamp: tuple)
 
 def tile_png(ls: LabelSet, image_id: str, size: int = 192, overlay: bool = False) -> tuple:
     "(PNG bytes or None, note) of `tile`, kept until the image or mask file changes."
-    return _png_at(ls, image_id, size, overlay, _stamp(ls.root/'images'/f'{image_id}.png', ls.root/'masks'/f'{image_id}.png'))
+    return _png_at(ls, image_id, size, overlay, _file_stamp(ls.root/'images'/f'{image_id}.png', ls.root/'masks'/f'{image_id}.png'))
 
 # %% ../nbs/65_label_app.ipynb #0e12f187
 def find_embeddings(ls: LabelSet, models: Path | None = None) -> list:
@@ -172,7 +172,7 @@ def model_guesses(ls: LabelSet, session: dict | None, models: Path | None = None
     if session and session.get('guesses'):
         return {i: tuple(g) for i, g in session['guesses'].items()}, f"al:{session['config']['strategy']}:round{len(session['rounds']) - 1}"
     for f in find_embeddings(ls, models):
-        g = _guesses_at(str(f), _stamp(*(f/f'{s}.npz' for s in SPLITS)))
+        g = _guesses_at(str(f), _file_stamp(*(f/f'{s}.npz' for s in SPLITS)))
         if g: return g, f'model:{f.parent.name}'
     return {}, ''
 

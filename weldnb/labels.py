@@ -6,12 +6,12 @@ Docs: https://weldnb.github.io/weldnb/labels.html.md"""
 
 # %% ../nbs/60a_labels.ipynb #71e2a2eb
 from __future__ import annotations
-import csv, fcntl, io, os, threading
+import csv, fcntl, io
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .core import read_metadata, load_summary
+from .core import read_metadata, load_summary, atomic_write_bytes
 from .infer.scoring import LABELS
 
 # %% auto #0
@@ -90,15 +90,6 @@ def labels_lock(path: Path):
         try: yield
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
-def _replace(path: Path, data: bytes) -> None:
-    "Write `data` to `path` through an fsynced temporary file and a rename."
-    tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}-{threading.get_ident()}')
-    try:
-        with open(tmp, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-
 def now_iso() -> str:
     "The current UTC time, ISO 8601 with milliseconds."
     return datetime.now(timezone.utc).isoformat(timespec='milliseconds')
@@ -124,7 +115,7 @@ def append_human_labels(path: Path, labels, who: str, source: str = 'manual', id
             text = _read_text(path); parse_human_labels(text, str(path), ids, classes)   # corrupt or hand-edited: refused, kept as it is
         else: text = ','.join(HUMAN_LABELS_COLUMNS) + '\n'
         buf = io.StringIO(); csv.writer(buf, lineterminator='\n').writerows([r[c] for c in HUMAN_LABELS_COLUMNS] for r in rows)
-        _replace(path, (text + ('' if text.endswith('\n') else '\n') + buf.getvalue()).encode('utf-8'))
+        atomic_write_bytes(path, durable=True, data=(text + ('' if text.endswith('\n') else '\n') + buf.getvalue()).encode('utf-8'))
     return [{c: r[c] for c in HUMAN_LABELS_COLUMNS} for r in rows]
 
 # %% ../nbs/60a_labels.ipynb #33320fbb

@@ -71,7 +71,7 @@ def colour_shift(imgs: np.ndarray, red: float) -> np.ndarray:
 
 # %% ../../nbs/15_variants_drifted.ipynb #0f1fa183
 @lru_cache(maxsize=32)
-def _gauss_kernel(ksize: int, sigma: float) -> np.ndarray:
+def _cv_gauss_kernel(ksize: int, sigma: float) -> np.ndarray:
     import cv2
     return cv2.getGaussianKernel(ksize, sigma).ravel()      # 1-D float64 taps: the fastest 8-bit separable path we measured
 
@@ -82,7 +82,7 @@ def gaussian_blur(imgs: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarra
     if int(ksize) % 2 == 0: raise ValueError(f'blur={ksize}: the kernel size must be odd')
     b, single = as_batch(imgs, colour=False, name='gaussian_blur')
     if ksize == 1: return np.array(imgs, copy=True)
-    k = _gauss_kernel(int(ksize), float(sigma))
+    k = _cv_gauss_kernel(int(ksize), float(sigma))
     return unbatch(each(b, lambda i: cv2.sepFilter2D(i, -1, k, k)), single)
 
 def downsample(imgs: np.ndarray, size: int) -> np.ndarray:
