@@ -8,7 +8,7 @@ no weld data (core, runner, docs, the board's collection service) have their own
 import pytest
 from weldnb.run import NotebookError, numbered_notebooks, run_notebook
 
-REAL_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('17', '22'))   # tests/test_notebooks_real.py
+REAL_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('17', '22', '23'))   # tests/test_notebooks_real.py
 # notebooks that read no dataset or model of the weld chain (the renderer's benchmark, the input recipe, the speed
 # comparison and the scoring functions build their own inputs): tests/test_notebooks_standalone.py runs them on the other worker
 STANDALONE = tuple(p.stem for p in numbered_notebooks()
