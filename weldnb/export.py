@@ -517,8 +517,10 @@ def to_litert(onnx_path: Path, out_dir: Path, python: Path) -> Path:
     "Convert an ONNX model to a float32 LiteRT flatbuffer with onnx2tf (in the LiteRT venv); returns the `.tflite` path."
     import subprocess
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run([str(Path(python).parent/'onnx2tf'), '-i', str(onnx_path), '-o', str(out_dir), '-n'], capture_output=True, text=True, timeout=3600)
-    tfl = out_dir/f'{Path(onnx_path).stem}_float32.tflite'
+    # onnx2tf simplifies its input file in place: it converts a copy, so the shipped (digest-checked) model stays as exported
+    src = out_dir/Path(onnx_path).name; shutil.copyfile(onnx_path, src)
+    r = subprocess.run([str(Path(python).parent/'onnx2tf'), '-i', str(src), '-o', str(out_dir), '-n'], capture_output=True, text=True, timeout=3600)
+    tfl = out_dir/f'{src.stem}_float32.tflite'
     if r.returncode != 0 or not tfl.is_file(): raise RuntimeError(f'onnx2tf failed on {onnx_path}: {(r.stderr or r.stdout)[-1500:]}')
     return tfl
 
