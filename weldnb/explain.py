@@ -82,7 +82,6 @@ class _quiet_tqdm:
     def __exit__(self, *exc): self._mod.tqdm = self._orig
 
 
-
 # %% ../nbs/40_explain.ipynb #ba6b080a
 class HookGuard:
     "A context manager over `self.net`: leaving `with` removes every hook added to it since `with` began and restores `self.model.main_only`."
@@ -109,7 +108,6 @@ class HookGuard:
     def n_hooks(self) -> int:
         "Forward and backward hooks currently registered anywhere in the model."
         return sum(len(m._forward_hooks) + len(m._backward_hooks) for m in self.net.modules())
-
 
 
 # %% ../nbs/40_explain.ipynb #a953156a
@@ -252,7 +250,6 @@ def localisation(smap: np.ndarray, mask: np.ndarray, tol_px: int = 15, iou_thres
                 auprc=map_auprc(smap, mask), mask_share=float(m.mean()), mask_tol_share=float(dilate(m, tol_px).mean()))
 
 
-
 # %% ../nbs/40_explain.ipynb #d144325d
 def cam_energy_ceiling(mask: np.ndarray, grid: tuple, tol_px: int = 0) -> float:
     """Highest share of energy inside `mask` (dilated by `tol_px`) that any non-negative map on a target layer of
@@ -273,7 +270,6 @@ def cam_energy_ceiling(mask: np.ndarray, grid: tuple, tol_px: int = 0) -> float:
             up = cv2.resize(cell, (W, H), interpolation=cv2.INTER_LINEAR).astype(np.float64)
             if up.sum() > 0: best = max(best, float((up*m).sum() / up.sum()))
     return best
-
 
 
 # %% ../nbs/40_explain.ipynb #9b357b2d

@@ -147,7 +147,6 @@ class BeadMeasurement:
                 if not isinstance(v, (np.ndarray, dict, tuple))}
 
 
-
 # %% ../../nbs/52_evaluate.ipynb #abf99070
 def seam_axis(d: np.ndarray, min_height_mm: float = 0.04) -> tuple | None:
     "((cx, cy, dx, dy), raised mask): the seam's centre and direction in pixels from the raised part of a height map; None when no bead is in view."
@@ -176,7 +175,6 @@ def seam_frame(d: np.ndarray, axis: tuple) -> tuple:
     Z = cv2.remap(d, (cx + U*dx + V*nx).astype(np.float32), (cy + U*dy + V*ny).astype(np.float32), cv2.INTER_LINEAR,
                   borderMode=cv2.BORDER_CONSTANT, borderValue=float('nan'))
     return Z, L
-
 
 
 # %% ../../nbs/52_evaluate.ipynb #05d88e1b
