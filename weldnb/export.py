@@ -217,6 +217,7 @@ def quantize_int8(fp32_path: Path, out_path: Path, calib: np.ndarray, per_channe
     import onnx; onnx.checker.check_model(onnx.load(str(out_path)))
     return out_path
 
+# %% ../nbs/50_export.ipynb #28119a3a
 def latency_ms(path: Path, x1: np.ndarray, reps: int = 50, threads: int = 1) -> dict:
     "p50 and p95 latency (ms) of one ONNX model at batch 1 after 5 warm-up runs."
     s = ort_session(path, threads); feed = session_feeds(s, x1[:1]); names = [o.name for o in s.get_outputs()]
