@@ -10,10 +10,14 @@ from weldnb.run import NotebookError, numbered_notebooks, run_notebook
 
 REAL_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('17', '22', '23'))   # tests/test_notebooks_real.py
 # notebooks that read no dataset or model of the weld chain (the renderer's benchmark, the input recipe, the speed
-# comparison and the scoring functions build their own inputs): tests/test_notebooks_standalone.py runs them on the other worker
+# comparison, the training chapters 20-20d, which build fixture sets in temporary folders, and the board's manifest,
+# scoring and inspector chapters, which build tiny models of their own): tests/test_notebooks_standalone.py runs them
+# on the other worker, so that the chain, the longest file, stays short
 STANDALONE = tuple(p.stem for p in numbered_notebooks()
                    if p.stem[:2] in ('00', '01', '02', '03', '04', '05', '65', '70', '71')
-                   or p.stem in ('10_render', '10a_preprocess', '16a_variants_speed', '51a_infer_scoring'))
+                   or p.stem in ('10_render', '10a_preprocess', '16a_variants_speed', '20_train', '20a_train_data',
+                                 '20b_train_loss', '20c_train_learner', '20d_train_save', '51_infer', '51a_infer_scoring',
+                                 '51b_infer_inspector'))
 TEXTURED_CHAIN = tuple(p.stem for p in numbered_notebooks() if p.stem[:2] in ('60', '61', '62', '63', '64'))  # tests/test_notebooks_textured.py
 
 

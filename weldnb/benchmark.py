@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['latency_stats', 'interleaved_times', 'onnx_flops', 'gemm_peak_gflops', 'int8_gemm_peak_gops', 'run_fresh',
-           'import_time_s', 'infer_process']
+__all__ = ['LITERT_BENCH', 'latency_stats', 'interleaved_times', 'onnx_flops', 'gemm_peak_gflops', 'int8_gemm_peak_gops',
+           'run_fresh', 'import_time_s', 'infer_process', 'litert_bench']
 
 # %% ../nbs/53_benchmark.ipynb #228311fb
 def latency_stats(ms) -> dict:
@@ -128,3 +128,48 @@ def infer_process(model_dir: Path, images: list, variant: str | None = None, thr
                   "out['records'] = [json.loads(l) for l in buf.getvalue().splitlines() if l.startswith('{')]")
     if r['exit'] != 0: raise RuntimeError(f'weldnb-infer {model_dir} failed (exit {r["exit"]}): {r["records"][:2]}')
     return r
+
+# %% ../nbs/53_benchmark.ipynb #2b4323c5
+LITERT_BENCH = """import json, sys, time, random, numpy as np
+from ai_edge_litert.interpreter import Interpreter
+tfl, onnx_path, xin, out = sys.argv[1:5]; threads, reps, seed = json.loads(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+d = np.load(xin); x1, X = d['x1'], d['X']
+try: import onnxruntime as ort
+except ImportError: ort = None
+def lite(n):
+    it = Interpreter(model_path=tfl, num_threads=n); run = it.get_signature_runner(); name = next(iter(run.get_input_details()))
+    return lambda x: run(**{name: np.ascontiguousarray(x.transpose(0, 2, 3, 1))})
+def onnx(n):
+    so = ort.SessionOptions(); so.intra_op_num_threads = n; so.inter_op_num_threads = 1; so.log_severity_level = 3
+    so.add_session_config_entry('session.intra_op.allow_spinning', '0')
+    s = ort.InferenceSession(onnx_path, so, providers=['CPUExecutionProvider']); i = s.get_inputs()[0].name
+    return lambda x: s.run(None, {i: x})
+g, lat = random.Random(seed), {}
+for n in threads:
+    runs = {'litert': lite(n), **({'onnxruntime': onnx(n)} if ort is not None else {})}
+    for f in runs.values(): f(x1); f(x1)
+    order = list(runs); ts = {k: [] for k in order}
+    for _ in range(reps):
+        g.shuffle(order)
+        for k in order: t = time.perf_counter(); runs[k](x1); ts[k].append(1000 * (time.perf_counter() - t))
+    for k, v in ts.items(): lat[f'{k}@{n}'] = v
+f = lite(1); outs = [f(X[i:i+1]) for i in range(len(X))]
+np.savez(out, **{k: np.concatenate([o[k] for o in outs]) for k in outs[0]})
+import ai_edge_litert
+print(json.dumps({'lat': lat, 'versions': {'ai_edge_litert': getattr(ai_edge_litert, '__version__', '?'),
+                  'onnxruntime': getattr(ort, '__version__', None), 'numpy': np.__version__}}))
+"""
+
+def litert_bench(tflite: Path, onnx_path: Path, x1: np.ndarray, X: np.ndarray, threads: list, reps: int,
+                 python: Path, seed: int = 0, timeout: float = 1800) -> dict:
+    "Batch-1 latency (ms lists by 'litert@n' / 'onnxruntime@n') of a LiteRT flatbuffer and its ONNX source, interleaved in the LiteRT venv, and LiteRT's outputs on `X`."
+    for f in (tflite, onnx_path, python):
+        if not Path(f).is_file(): raise FileNotFoundError(f'{f}: missing (LiteRT benchmark)')
+    import tempfile
+    with tempfile.TemporaryDirectory() as t:
+        np.savez(Path(t)/'x.npz', x1=x1.astype(np.float32), X=X.astype(np.float32))
+        r = subprocess.run([str(python), '-c', LITERT_BENCH, str(tflite), str(onnx_path), str(Path(t)/'x.npz'), str(Path(t)/'y.npz'),
+                            json.dumps(list(threads)), str(reps), str(seed)], capture_output=True, text=True, timeout=timeout)
+        if r.returncode != 0: raise RuntimeError(f'LiteRT benchmark failed on {tflite}: {r.stderr[-1500:]}')
+        outs = {k: (v.transpose(0, 3, 1, 2) if v.ndim == 4 else v) for k, v in np.load(Path(t)/'y.npz').items()}
+    return {**json.loads(r.stdout.strip().splitlines()[-1]), 'outputs': outs}

@@ -22,10 +22,10 @@ from .infer.scoring import BOARD_DEFECTS
 
 # %% auto #0
 __all__ = ['VIRTUAL_TYPES', 'RGBD_APIS', 'DEFAULT_LABELS', 'LABEL_RE', 'ID_RE', 'TRASH_RE', 'SUFFIXES', 'ApiError', 'CameraError',
-           'json_app', 'Frame', 'CameraInfo', 'Camera', 'pinhole', 'VirtualCamera', 'OpenCVCamera', 'check_labels',
-           'check_label', 'check_id', 'utc_stamp', 'new_frame_id', 'check_region', 'check_annotations', 'FrameStore',
-           'check_token', 'require_token', 'json_body', 'preview_jpeg', 'collect_blueprint', 'start_server',
-           'stop_server']
+           'json_app', 'Frame', 'CameraInfo', 'Camera', 'pinhole', 'VirtualCamera', 'distance_to_height',
+           'OpenCVCamera', 'check_labels', 'check_label', 'check_id', 'utc_stamp', 'new_frame_id', 'check_region',
+           'check_annotations', 'FrameStore', 'check_token', 'require_token', 'json_body', 'preview_jpeg',
+           'collect_blueprint', 'start_server', 'stop_server']
 
 # %% ../nbs/70_collect.ipynb #1c955d80
 class ApiError(Exception):
@@ -138,6 +138,20 @@ RGBD_APIS = {'obsensor': ('CAP_OBSENSOR', 'CAP_OBSENSOR_BGR_IMAGE', 'CAP_OBSENSO
 _INTRINSIC_PROPS = ('CAP_PROP_OBSENSOR_INTRINSIC_FX', 'CAP_PROP_OBSENSOR_INTRINSIC_FY',
                     'CAP_PROP_OBSENSOR_INTRINSIC_CX', 'CAP_PROP_OBSENSOR_INTRINSIC_CY')
 
+def distance_to_height(bgr: np.ndarray, dist: np.ndarray, wd: float | None = None) -> tuple:
+    "(read-only RGB, read-only height above the plate in mm, plate distance) of a BGR image and its registered distance map (mm, 0 = no reading)."
+    if dist.shape[:2] != bgr.shape[:2]:
+        raise CameraError(f'depth {dist.shape[1]}x{dist.shape[0]} is not registered to colour {bgr.shape[1]}x{bgr.shape[0]}: '
+                          'enable depth-to-colour alignment on the device')
+    dist = dist.astype(np.float32); valid = dist > 0
+    if wd is None:
+        if not valid.any(): raise CameraError('the first depth image has no valid pixel: cannot find the plate')
+        wd = float(np.median(dist[valid]))
+    height = np.where(valid, np.float32(wd) - dist, 0).astype(np.float32)
+    rgb = np.ascontiguousarray(bgr[..., ::-1]); rgb.flags.writeable = False; height.flags.writeable = False
+    return rgb, height, wd
+
+# %% ../nbs/70_collect.ipynb #853f228e
 class OpenCVCamera(Camera):
     "An RGB-D camera through OpenCV (Orbbec `obsensor` or `openni2`); a reader thread keeps the newest frame."
     def __init__(self, source=0, api: str = 'obsensor', intrinsics: tuple | None = None,   # (fx, fy, cx, cy) if the device does not report them
@@ -157,16 +171,8 @@ class OpenCVCamera(Camera):
         if not self.cap.grab(): raise CameraError('grab failed')
         ok1, bgr = self.cap.retrieve(None, self._bgr); ok2, dist = self.cap.retrieve(None, self._dep)
         if not ok1 or bgr is None or not ok2 or dist is None: raise CameraError('the device returned no colour or no depth image')
-        if dist.shape[:2] != bgr.shape[:2]:
-            raise CameraError(f'depth {dist.shape[1]}x{dist.shape[0]} is not registered to colour {bgr.shape[1]}x{bgr.shape[0]}: '
-                              'enable depth-to-colour alignment on the device')
-        dist = dist.astype(np.float32); valid = dist > 0
-        if self.wd is None:
-            if not valid.any(): raise CameraError('the first depth image has no valid pixel: cannot find the plate')
-            self.wd = float(np.median(dist[valid]))
+        rgb, height, self.wd = distance_to_height(bgr, dist, self.wd)
         if self.info is None: self.info = self._info(bgr.shape[1], bgr.shape[0])
-        height = np.where(valid, np.float32(self.wd) - dist, 0).astype(np.float32)
-        rgb = np.ascontiguousarray(bgr[..., ::-1]); rgb.flags.writeable = False; height.flags.writeable = False
         self._seq += 1
         return Frame(rgb, height, self._seq, time.time())
 

@@ -50,7 +50,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}#status{padding:.4em 1em
 """
 
 # %% ../nbs/71_collect_page.ipynb #2a2e532c
-PAGE_JS = r"""'use strict';
+_JS_STATE = r"""'use strict';
 const $ = (id) => document.getElementById(id);
 const S = {labels: [], label: null, total: 0, trash: null, view: 'rgb'};
 const say = (msg, ok) => { const s = $('status'); s.textContent = msg; s.className = ok === undefined ? '' : (ok ? 'ok' : 'err'); };
@@ -85,7 +85,10 @@ async function refresh() {
   $('restore').title = S.trash ? `restore ${S.trash.frames} frames cleared at ${S.trash.trash_id}` : 'nothing in the trash';
 }
 
-async function capture() {
+"""
+
+# %% ../nbs/71_collect_page.ipynb #cea5bf32
+_JS_ACTIONS = r"""async function capture() {
   if (!S.label) throw new Error('pick a label first');
   $('capture').disabled = true;
   try {
@@ -136,7 +139,10 @@ function preview() {
   next();
 }
 
-async function init() {
+"""
+
+# %% ../nbs/71_collect_page.ipynb #6a0c8d9f
+_JS_START = r"""async function init() {
   const tok = $('token');
   tok.value = sessionStorage.getItem('weldnb-token') || '';
   tok.addEventListener('change', () => sessionStorage.setItem('weldnb-token', tok.value.trim()));
@@ -163,6 +169,8 @@ async function init() {
 }
 run(init)();
 """
+
+PAGE_JS = _JS_STATE + _JS_ACTIONS + _JS_START
 
 # %% ../nbs/71_collect_page.ipynb #da726d40
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "

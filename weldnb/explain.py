@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 
 from .core import LABELS, read_image, read_metadata, load_summary, data_dir, models_dir, reports_dir
 
@@ -160,39 +161,42 @@ class CamAdapter(HookGuard):
             raise ValueError(f'image size {x.shape[-2]}x{x.shape[-1]} differs from the model input '
                              f'{self.input_size[0]}x{self.input_size[1]}; resize the images (and masks) explicitly first')
 
-    def saliency(self, method: str, x: torch.Tensor, targets: str | list = 'KO', bs: int = 8) -> np.ndarray:
-        "N x H x W float32 maps in [0, 1] (min-max per image) of `method` for the normalised batch `x` and `targets`."
-        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-        self.check_input(x)
-        targets = [targets] * len(x) if isinstance(targets, str) else list(targets)
-        if len(targets) != len(x): raise ValueError(f'{len(targets)} targets for {len(x)} images')
-        idx = [self.target_index(t) for t in targets]
-        if method == 'gradient': return self._input_gradient(x, idx)
-        cls, out = _cam_class(method), []
-        bs = 1 if method == 'scorecam' else bs        # Score-CAM multiplies the input by every channel: one image at a time
-        for k in range(0, len(x), bs):
-            tg = [ClassifierOutputTarget(i) for i in idx[k:k+bs]]
-            cam = cls(model=self.net, target_layers=[self.layer])
-            if method == 'scorecam': cam.batch_size = self.scorecam_bs
-            try:
-                with _quiet_tqdm(): m = cam(input_tensor=x[k:k+bs], targets=tg)
-            finally: cam.activations_and_grads.release()
-            out.append(np.asarray(m, np.float32))
-        return np.concatenate(out)
+# %% ../nbs/40_explain.ipynb #adbdde24
+@patch
+def saliency(self: CamAdapter, method: str, x: torch.Tensor, targets: str | list = 'KO', bs: int = 8) -> np.ndarray:
+    "N x H x W float32 maps in [0, 1] (min-max per image) of `method` for the normalised batch `x` and `targets`."
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    self.check_input(x)
+    targets = [targets] * len(x) if isinstance(targets, str) else list(targets)
+    if len(targets) != len(x): raise ValueError(f'{len(targets)} targets for {len(x)} images')
+    idx = [self.target_index(t) for t in targets]
+    if method == 'gradient': return self._input_gradient(x, idx)
+    cls, out = _cam_class(method), []
+    bs = 1 if method == 'scorecam' else bs        # Score-CAM multiplies the input by every channel: one image at a time
+    for k in range(0, len(x), bs):
+        tg = [ClassifierOutputTarget(i) for i in idx[k:k+bs]]
+        cam = cls(model=self.net, target_layers=[self.layer])
+        if method == 'scorecam': cam.batch_size = self.scorecam_bs
+        try:
+            with _quiet_tqdm(): m = cam(input_tensor=x[k:k+bs], targets=tg)
+        finally: cam.activations_and_grads.release()
+        out.append(np.asarray(m, np.float32))
+    return np.concatenate(out)
 
-    def _input_gradient(self, x, idx) -> np.ndarray:
-        "Plain input-gradient saliency: max over channels of |d score / d input|, min-max normalised per image."
-        x = x.detach().clone().requires_grad_(True)
-        out = self.net(x)
-        out[torch.arange(len(x)), torch.as_tensor(idx)].sum().backward()
-        g = x.grad.abs().amax(1).numpy()
-        lo, hi = g.min((1, 2), keepdims=True), g.max((1, 2), keepdims=True)
-        return ((g - lo) / np.maximum(hi - lo, 1e-12)).astype(np.float32)
+@patch
+def _input_gradient(self: CamAdapter, x, idx) -> np.ndarray:
+    "Plain input-gradient saliency: max over channels of |d score / d input|, min-max normalised per image."
+    x = x.detach().clone().requires_grad_(True)
+    out = self.net(x)
+    out[torch.arange(len(x)), torch.as_tensor(idx)].sum().backward()
+    g = x.grad.abs().amax(1).numpy()
+    lo, hi = g.min((1, 2), keepdims=True), g.max((1, 2), keepdims=True)
+    return ((g - lo) / np.maximum(hi - lo, 1e-12)).astype(np.float32)
 
-    def scores(self, x: torch.Tensor) -> np.ndarray:
-        "All-heads logits of a normalised batch."
-        with torch.no_grad(): return self.net(x).numpy()
-
+@patch
+def scores(self: CamAdapter, x: torch.Tensor) -> np.ndarray:
+    "All-heads logits of a normalised batch."
+    with torch.no_grad(): return self.net(x).numpy()
 
 # %% ../nbs/40_explain.ipynb #3cc5098d
 def check_same_size(smap: np.ndarray, mask: np.ndarray, where: str = 'mask') -> None:

@@ -101,6 +101,7 @@ def _heads_module(model, heads: list):
             o = self.m.outputs(*xs); return tuple(o[h] for h in heads)
     return Heads(model).eval()
 
+# %% ../nbs/50_export.ipynb #f59c302a
 def export_onnx(model, path: Path, input_shape: tuple, opset: int = 17, dynamic_batch: bool = True,
                 ir_version: int | None = None, features: bool = True, heads: list | None = None,
                 two_inputs: bool = False) -> Path:   # RGB + depth as two inputs (input_shape has 4 channels)
@@ -127,6 +128,7 @@ def export_onnx(model, path: Path, input_shape: tuple, opset: int = 17, dynamic_
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     return path
 
+# %% ../nbs/50_export.ipynb #64e1cb69
 def torch_outputs(model, X: np.ndarray, batch: int = 32) -> dict:
     "Every head's output (`HEADS` names) of a weldnb model on a preprocessed NxCxHxW array; {'logits'} for other models."
     import torch
@@ -142,6 +144,7 @@ def torch_logits(model, X: np.ndarray, batch: int = 32) -> np.ndarray:
     "Main-head logits of a PyTorch model on a preprocessed NxCxHxW array."
     return torch_outputs(model, X, batch)['logits']
 
+# %% ../nbs/50_export.ipynb #32863357
 def ort_session(path: Path, threads: int = 1, reference: bool = False, disabled: tuple = ()):
     "An onnxruntime CPU session with `threads` intra-op threads (`reference`: basic optimisations only, no int8 fusion)."
     import onnxruntime as ort
@@ -214,6 +217,7 @@ def quantize_int8(fp32_path: Path, out_path: Path, calib: np.ndarray, per_channe
     import onnx; onnx.checker.check_model(onnx.load(str(out_path)))
     return out_path
 
+# %% ../nbs/50_export.ipynb #28119a3a
 def latency_ms(path: Path, x1: np.ndarray, reps: int = 50, threads: int = 1) -> dict:
     "p50 and p95 latency (ms) of one ONNX model at batch 1 after 5 warm-up runs."
     s = ort_session(path, threads); feed = session_feeds(s, x1[:1]); names = [o.name for o in s.get_outputs()]
@@ -434,6 +438,7 @@ def outputs_fields(model, desc: dict, two_inputs: bool = False, loc_threshold: f
                        if 'defect_map' in heads else absent('the model has no localisation head'))
     return o
 
+# %% ../nbs/50_export.ipynb #267374c1
 def int8_guard(p_int8: Path, x_check: np.ndarray, fp32_logits, min_agreement: float) -> dict:
     "Argmax agreement of the int8 model with the fp32 reference on the check images on this CPU, fused and unfused."
     from weldnb.infer.inspector import QDQ_FUSION_OPTIMIZERS
@@ -443,6 +448,7 @@ def int8_guard(p_int8: Path, x_check: np.ndarray, fp32_logits, min_agreement: fl
     return {'agreement_fused': fused, 'agreement_unfused': unfused, 'n': int(len(x_check)), 'bound': float(min_agreement),
             'ship': max(fused, unfused) >= min_agreement}
 
+# %% ../nbs/50_export.ipynb #36e9790e
 def _onnx_files(model, spec: InputSpec, work: Path, X_q: np.ndarray, setting: str, method: str) -> dict:
     "fp32 (dynamic batch, every head), int8 (`INT8_SETTINGS[setting]`) and the RDK profile of `model` in `work`."
     two, shape = spec.has_depth, (spec.n_channels, *spec.size)
@@ -517,8 +523,10 @@ def to_litert(onnx_path: Path, out_dir: Path, python: Path) -> Path:
     "Convert an ONNX model to a float32 LiteRT flatbuffer with onnx2tf (in the LiteRT venv); returns the `.tflite` path."
     import subprocess
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run([str(Path(python).parent/'onnx2tf'), '-i', str(onnx_path), '-o', str(out_dir), '-n'], capture_output=True, text=True, timeout=3600)
-    tfl = out_dir/f'{Path(onnx_path).stem}_float32.tflite'
+    # onnx2tf simplifies its input file in place: it converts a copy, so the shipped (digest-checked) model stays as exported
+    src = out_dir/Path(onnx_path).name; shutil.copyfile(onnx_path, src)
+    r = subprocess.run([str(Path(python).parent/'onnx2tf'), '-i', str(src), '-o', str(out_dir), '-n'], capture_output=True, text=True, timeout=3600)
+    tfl = out_dir/f'{src.stem}_float32.tflite'
     if r.returncode != 0 or not tfl.is_file(): raise RuntimeError(f'onnx2tf failed on {onnx_path}: {(r.stderr or r.stdout)[-1500:]}')
     return tfl
 

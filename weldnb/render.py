@@ -148,6 +148,7 @@ def check_params(p: WeldParams) -> WeldParams:
         raise ValueError(f'white_balance must be 3 gains in [0.2, 5], got {p.white_balance!r}')
     return p
 
+# %% ../nbs/10_render.ipynb #ce0ffc49
 @lru_cache(maxsize=None)
 def _param_names() -> frozenset: return frozenset(f.name for f in fields(WeldParams))
 

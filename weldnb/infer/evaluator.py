@@ -17,7 +17,8 @@ from .scoring import LABELS, BOARD_CLASSES
 # %% auto #0
 __all__ = ['CUE_CLASS', 'EvaluationInputError', 'check_depth', 'check_image', 'depth_noise_mm', 'condition_depth',
            'BeadMeasurement', 'seam_axis', 'seam_frame', 'measure_bead', 'Rubric', 'check_rubric', 'RuleConfig',
-           'image_quality', 'Cue', 'defect_cues', 'rule_check', 'defect_list', 'Evaluation', 'WeldEvaluator']
+           'image_quality', 'Cue', 'seam_residual', 'defect_cues', 'rule_check', 'defect_list', 'Evaluation',
+           'weld_verdict', 'WeldEvaluator']
 
 # %% ../../nbs/52_evaluate.ipynb #234b5b91
 class EvaluationInputError(InputError):
@@ -322,10 +323,9 @@ class Cue:
         return f'{what}: {abs(self.extent_mm):.2f} mm {"high" if self.extent_mm > 0 else "deep"}, {self.area_mm2:.2f} mm², {self.length_mm:.1f} mm long, at ({self.x:.0f}, {self.y:.0f}) px'
 
 # %% ../../nbs/52_evaluate.ipynb #eb838f75
-def defect_cues(depth, m: BeadMeasurement, cfg: RuleConfig = RuleConfig()) -> list:
-    "The defect `Cue`s the rules find on a height map with its bead measurement."
+def seam_residual(d: np.ndarray, m: BeadMeasurement, smooth_mm: float) -> dict | None:
+    "The checked height map `d` on the measured centre line, its departure `R` from the along-seam smoothing, and the rules' masks; None without two measured rows."
     import cv2
-    d = check_depth(depth)
     F = m.frame; Z, L = F['Z'], F['L']
     cx, cy, dx, dy = m.axis; nx, ny = -dy, dx
     pp = m.mm_per_px
@@ -333,7 +333,7 @@ def defect_cues(depth, m: BeadMeasurement, cfg: RuleConfig = RuleConfig()) -> li
     rows = np.arange(n)
     mid, half = (F['toe_l'] + F['toe_r'])/2, (F['toe_r'] - F['toe_l'])/2
     ok = F['valid'] & np.isfinite(mid)
-    if ok.sum() < 2: return []
+    if ok.sum() < 2: return None
     mid_s, half_s = np.interp(rows, rows[ok], mid[ok]), np.interp(rows, rows[ok], half[ok])
     # the map resampled on the measured centre line (the wander removed), blurred along the seam only
     u = (rows - L).astype(np.float32)[:, None]
@@ -341,13 +341,25 @@ def defect_cues(depth, m: BeadMeasurement, cfg: RuleConfig = RuleConfig()) -> li
     Z2 = cv2.remap(d, (cx + u*dx + v*nx).astype(np.float32), (cy + u*dy + v*ny).astype(np.float32), cv2.INTER_LINEAR,
                    borderMode=cv2.BORDER_CONSTANT, borderValue=float('nan'))
     fin = np.isfinite(Z2); Zf = np.where(fin, Z2, 0).astype(np.float32)
-    sig = cfg.smooth_mm/pp/2.5; ks = (1, 2*int(3*sig) + 1)
+    sig = smooth_mm/pp/2.5; ks = (1, 2*int(3*sig) + 1)
     cov = cv2.GaussianBlur(fin.astype(np.float32), ks, sigmaX=0.1, sigmaY=sig, borderType=cv2.BORDER_CONSTANT)
     ref = cv2.GaussianBlur(Zf, ks, sigmaX=0.1, sigmaY=sig, borderType=cv2.BORDER_CONSTANT)/np.maximum(cov, 1e-3)
     R = Zf - ref
     fin &= cov > 0.9
     V = np.abs(np.arange(w) - L)[None, :].astype(np.float32); hs = half_s[:, None]
     inside, outside = V < 0.8*hs, V > hs + 0.3/pp
+    return dict(Z2=Z2, Zf=Zf, R=R, fin=fin, inside=inside, outside=outside, mid_s=mid_s)
+
+# %% ../../nbs/52_evaluate.ipynb #52667d53
+def defect_cues(depth, m: BeadMeasurement, cfg: RuleConfig = RuleConfig()) -> list:
+    "The defect `Cue`s the rules find on a height map with its bead measurement."
+    import cv2
+    d = check_depth(depth)
+    s = seam_residual(d, m, cfg.smooth_mm)
+    if s is None: return []
+    Z2, Zf, R, fin, inside, outside, mid_s = (s[k] for k in ('Z2', 'Zf', 'R', 'fin', 'inside', 'outside', 'mid_s'))
+    L, pp = m.frame['L'], m.mm_per_px
+    cx, cy, dx, dy = m.axis; nx, ny = -dy, dx
     out = []
     def blobs(mask, classify):
         nl, lab, st, cen = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -439,6 +451,22 @@ def _accepts_depth(fn) -> bool:
     try: return 'depth' in inspect.signature(fn).parameters
     except (TypeError, ValueError): return False
 
+# %% ../../nbs/52_evaluate.ipynb #cd35eb89
+def weld_verdict(label: str, dscore: float, gscore: float | None, gfail: list, glines: list, reasons: list) -> tuple:
+    "(verdict Pass | Fail | Unknown, score, reasons) of defect judgement `label` (score `dscore`) and rubric score `gscore` with its failures."
+    reasons = list(reasons)
+    if label == 'Unknown' or gscore is None:
+        verdict = 'Unknown'
+        if gscore is None: reasons.insert(0, 'bead geometry not measurable (no bead, or too little of it in view)')
+        score = min(dscore, gscore) if gscore is not None else dscore
+    else:
+        score = min(dscore, gscore)
+        verdict = 'Fail' if (label == 'KO' or gfail) else 'Pass'
+        score = min(score, 49.0) if verdict == 'Fail' else max(score, 50.0)
+        if verdict == 'Pass': reasons.insert(0, 'bead within the rubric: ' + '; '.join(glines[:2]))
+    return verdict, score, reasons
+
+# %% ../../nbs/52_evaluate.ipynb #df6da82c
 class WeldEvaluator:
     "Bead measurement + rubric + defect judgement (model with a rule-based fallback) -> score, verdict, reasons."
     def __init__(self, inspector=None, rubric: Rubric | None = None, rules: RuleConfig | None = None,
@@ -488,19 +516,11 @@ class WeldEvaluator:
         else: reasons.append('no model loaded: judged by the rules')
         if src == 'rules': reasons += [f'rules: {r}' for r in rwhy] or ['rules: no defect found in the height map']
         elif rl == 'KO' and label == 'OK': reasons.append(f'note: the rules disagree ({rwhy[0]})')
-        gscore, gfail = None, []
+        gscore, gfail, glines = None, [], []
         if m is not None and m.coverage >= self.rubric.min_coverage:
             gscore, gfail, glines = check_rubric(m, self.rubric)
             reasons = gfail + reasons
-        if label == 'Unknown' or gscore is None:
-            verdict = 'Unknown'
-            if gscore is None: reasons.insert(0, 'bead geometry not measurable (no bead, or too little of it in view)')
-            score = min(dscore, gscore) if gscore is not None else dscore
-        else:
-            score = min(dscore, gscore)
-            verdict = 'Fail' if (label == 'KO' or gfail) else 'Pass'
-            score = min(score, 49.0) if verdict == 'Fail' else max(score, 50.0)
-            if verdict == 'Pass': reasons.insert(0, 'bead within the rubric: ' + '; '.join(glines[:2]))
+        verdict, score, reasons = weld_verdict(label, dscore, gscore, gfail, glines, reasons)
         return Evaluation(verdict=verdict, score=round(float(score), 1), reasons=reasons, defect_label=label, source=src,
                           rule_label=rl, model_label=ml, measurement=None if m is None else m.summary(),
                           geometry_score=None if gscore is None else round(float(gscore), 1), defect_score=round(float(dscore), 1),

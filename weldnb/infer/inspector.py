@@ -60,6 +60,7 @@ def self_check(session, model_dir: Path, manifest: dict, variant: str) -> dict |
     return {'max_abs': float(np.abs(y - ref).max()), 'tolerance': float(chk['tolerance'][variant]),
             'agreement_fp32': float((y.argmax(1) == fp.argmax(1)).mean()), 'n': int(len(x))}
 
+# %% ../../nbs/51b_infer_inspector.ipynb #0339c308
 def open_session(path: Path, threads: int = 1, disabled: tuple = ()):
     "An onnxruntime CPU session of `path` with `threads` intra-op threads; `ModelError` if it cannot load."
     import onnxruntime as ort

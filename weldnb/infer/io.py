@@ -116,6 +116,7 @@ def _jpeg_header(b, name: str) -> ImageHeader:
     if b.find(b'\xff\xd9', i) < 0: raise InputError(f'{name}: truncated JPEG (no end-of-image marker)')
     return ImageHeader('jpeg', w, h, nc, bits, orientation)
 
+# %% ../../nbs/05_io.ipynb #029e8b72
 def _bmp_header(b, name: str) -> ImageHeader:
     off, dib = _u(b, '<I', 10)[0], _u(b, '<I', 14)[0]
     if dib == 12: w, h, _, bpp = _u(b, '<HhHH', 18); comp = 0

@@ -96,6 +96,7 @@ ARCHITECTURES = {
     'mobilenet_v3_large': _torchvision('mobilenet_v3_large', 'features.0.0', 'classifier'),
 }
 
+# %% ../../nbs/20_train.ipynb #2f31bbd7
 class WeldClassifier(nn.Module):
     "A backbone with linear heads (main label, defect type, severity) and an optional localisation head; `forward` concatenates them."
     def __init__(self, body: nn.Module, n_classes: int, n_types: int = 0, n_severity: int = 0, loc: bool = False):
