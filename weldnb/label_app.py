@@ -25,8 +25,9 @@ __all__ = ['PALETTE', 'SESSION_FILE', 'LEARNERS', 'SESSION_KEYS', 'TABS', 'SHOW'
            'STREAMLIT_OPTIONS', 'PAGE_SCRIPT', 'DatasetError', 'LabelSet', 'open_dataset', 'cached_dataset',
            'human_rows', 'current_label', 'record_labels', 'parse_pasted', 'tile', 'tile_png', 'find_embeddings',
            'embeddings_guesses', 'model_guesses', 'session_path', 'read_session', 'start_session', 'batch_progress',
-           'finalise_batch', 'end_session', 'run_round', 'parse_args', 'select_ids', 'label_grid', 'label_tab',
-           'al_tab', 'baseline_epochs', 'dashboard_tab', 'page', 'page_script', 'streamlit_command', 'main']
+           'finalise_batch', 'end_session', 'run_round', 'parse_args', 'select_ids', 'grid_cursor', 'label_grid',
+           'label_tab', 'al_tab', 'baseline_epochs', 'dashboard_tab', 'page', 'page_script', 'streamlit_command',
+           'main']
 
 # %% ../nbs/65_label_app.ipynb #b65b194d
 class DatasetError(ValueError):
@@ -345,39 +346,59 @@ def _write(ls: LabelSet, pairs: list, who: str, source: str) -> bool:
     st.session_state['notice'] = ('success', f'saved: ' + ', '.join(f'{i} = {l}' for i, l in pairs[:4]) + (f' and {len(pairs) - 4} more' if len(pairs) > 4 else ''))
     return True
 
-def _on_pick(ls: LabelSet, image_id: str, wkey: str, who: str, source: str) -> None:
-    import streamlit as st
-    if st.session_state.get(wkey) is not None: _write(ls, [(image_id, st.session_state[wkey])], who, source)
-
 def _notice() -> None:
     import streamlit as st
     kind, msg = st.session_state.pop('notice', (None, ''))
     if kind: getattr(st, kind)(msg)
 
-def label_grid(ls: LabelSet, ids: list, who: str, guesses: dict, source: str, key: str, overlay: bool = False, cols: int = 4) -> None:
-    "The grid: per image its tile (or why it cannot be shown), its label, the model's guess, one button per class; keys 1-9 label the marked image."
+def grid_cursor(ls: LabelSet, ids: list, rows: dict):
+    "The image the number keys label: the first of `ids` that a person has not labelled and that can be shown (None when there is none)."
+    return next((i for i in ids if i not in rows and tile_png(ls, i, TILE)[0] is not None), None)
+
+def _label_and_rerun(ls: LabelSet, image_id, label, ids: list, who: str, source: str, key: str) -> None:
+    "A click or key of the grid: write the label, then rerun only what it changed (its tile, the tiles the key cursor leaves and reaches, the grid's status line)."
     import streamlit as st
-    rows = human_rows(ls)                 # read here: a click reruns this grid only (a fragment), with the arguments of the last full run
+    before = grid_cursor(ls, ids, human_rows(ls))
+    image_id = before if image_id is None else image_id          # a key labels the cursor's image at the time of the key press
+    if image_id is not None: _write(ls, [(image_id, label)], who, source)
+    after = grid_cursor(ls, ids, human_rows(ls))
+    st.rerun([f'{key}-status', *dict.fromkeys(f'{key}-tile-{i}' for i in (image_id, before, after) if i is not None)])
+
+def _grid_status(ls: LabelSet, ids: list, who: str, source: str, key: str) -> None:
+    "The grid's status line (a fragment): the last write's message, how many images here a person labelled, the number keys."
+    import streamlit as st
+    rows = human_rows(ls); cursor = grid_cursor(ls, ids, rows)
     _notice()
     st.caption(f'{sum(i in rows for i in ids)} of the {len(ids)} images here labelled by a person')
-    cursor = next((i for i in ids if i not in rows and tile_png(ls, i, TILE)[0] is not None), None)
     if cursor is not None and len(ls.classes) <= 9:
         kc = st.columns([2] + [1] * len(ls.classes), vertical_alignment='center')
         kc[0].markdown(f'keys 1-{len(ls.classes)} label ▶ `{cursor}`')
         for k, c in enumerate(ls.classes):
-            kc[k + 1].button(c, key=f'{key}-key-{k}', shortcut=str(k + 1), on_click=_write, args=(ls, [(cursor, c)], who, source))
+            kc[k + 1].button(c, key=f'{key}-key-{k}', shortcut=str(k + 1), on_click=_label_and_rerun, args=(ls, None, c, ids, who, source, key))
+
+def _grid_tile(ls: LabelSet, i: str, ids: list, who: str, guesses: dict, source: str, key: str, overlay: bool) -> None:
+    "One tile of the grid (a fragment): the image (or why it cannot be shown), its label, the model's guess, one button per class."
+    import streamlit as st
+    rows = human_rows(ls)
+    with st.container(border=True, key=f'cell-{key}-{i}'):
+        png, note = tile_png(ls, i, TILE, overlay)
+        head = f"{'▶ ' if i == grid_cursor(ls, ids, rows) else ''}`{i}` · {ls.meta.at[i, 'split']}"
+        if png is None: st.markdown(head); st.error(f'cannot be shown: {note}'); return
+        st.image(png, width='stretch')
+        lbl, by = current_label(ls, i, rows); g = guesses.get(i)
+        st.markdown(f"{head}  \nlabel **{lbl}** ({'by ' + by if by else 'dataset'})" + (f' · guess **{g[0]}** {g[1]:.2f}' if g else ''))
+        if note: st.caption(note)
+        with st.container(horizontal=True, gap='xsmall'):
+            for k, c in enumerate(ls.classes):       # the person's label is the highlighted button
+                st.button(c, key=f'{key}-{i}-{k}', type='primary' if by and c == lbl else 'secondary', on_click=_label_and_rerun, args=(ls, i, c, ids, who, source, key))
+
+def label_grid(ls: LabelSet, ids: list, who: str, guesses: dict, source: str, key: str, overlay: bool = False, cols: int = 4) -> None:
+    "The grid: a status line, then per image a tile with one button per class; each is its own fragment, so a click or key reruns only the tiles and the line it changed."
+    import streamlit as st
+    st.fragment(_grid_status, key=f'{key}-status')(ls, ids, who, source, key)
     for start in range(0, len(ids), cols):
         for col, i in zip(st.columns(cols), ids[start:start + cols]):
-            with col.container(border=True, key=f'cell-{key}-{i}'):
-                png, note = tile_png(ls, i, TILE, overlay)
-                head = f"{'▶ ' if i == cursor else ''}`{i}` · {ls.meta.at[i, 'split']}"
-                if png is None: st.markdown(head); st.error(f'cannot be shown: {note}'); continue
-                st.image(png, width='stretch')
-                lbl, by = current_label(ls, i, rows); g = guesses.get(i)
-                st.markdown(f"{head}  \nlabel **{lbl}** ({'by ' + by if by else 'dataset'})" + (f' · guess **{g[0]}** {g[1]:.2f}' if g else ''))
-                if note: st.caption(note)
-                wk = f'{key}-{i}'; st.session_state[wk] = rows[i]['label'] if i in rows else None
-                st.segmented_control(i, ls.classes, key=wk, required=True, label_visibility='collapsed', on_change=_on_pick, args=(ls, i, wk, who, source))
+            with col: st.fragment(_grid_tile, key=f'{key}-tile-{i}')(ls, i, ids, who, guesses, source, key, overlay)
 
 # %% ../nbs/65_label_app.ipynb #5f5632c2
 def label_tab(ls: LabelSet, rows: dict, who: str, guesses: dict, gsource: str, a: argparse.Namespace) -> None:
@@ -393,7 +414,7 @@ def label_tab(ls: LabelSet, rows: dict, who: str, guesses: dict, gsource: str, a
     pg = c[3].number_input(f'page (of {n_pages})', 1, n_pages, key='f-page')
     overlay = c[4].toggle('masks and boxes', key='f-overlay')
     st.caption(f'{len(ids)} images; guesses from {gsource or "no model (none found for this dataset)"}')
-    st.fragment(label_grid)(ls, ids[(pg - 1) * a.grid: pg * a.grid], who, guesses, gsource or 'manual', 'lab', overlay)
+    label_grid(ls, ids[(pg - 1) * a.grid: pg * a.grid], who, guesses, gsource or 'manual', 'lab', overlay)
     with st.expander('Paste labels: one `image_id,label` per line'):
         text = st.text_area('labels', key='paste', label_visibility='collapsed', placeholder='img_00012,scratch')
         if st.button('Write the pasted labels', key='paste-go'):
@@ -437,7 +458,7 @@ def al_tab(ls: LabelSet, rows: dict, who: str, a: argparse.Namespace) -> None:
     if s['unreadable']: st.warning(f"{len(s['unreadable'])} images cannot be decoded and are out of the session: {', '.join(s['unreadable'][:8])}")
     if s['status'] == 'labelling':
         st.subheader(f"Batch {len(s['rounds'])}: label every image, then finalise")
-        st.fragment(label_grid)(ls, s['batch'], who, {i: tuple(g) for i, g in s['guesses'].items()}, f"al:{c['strategy']}", 'al', st.session_state.get('f-overlay', False))
+        label_grid(ls, s['batch'], who, {i: tuple(g) for i, g in s['guesses'].items()}, f"al:{c['strategy']}", 'al', st.session_state.get('f-overlay', False))
         if st.button('Finalise the batch into the labelled pool', key='al-finalise', type='primary'):
             try: s = finalise_batch(ls)
             except ValueError as e: st.error(str(e)); return
