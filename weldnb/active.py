@@ -41,9 +41,9 @@ def make_classifier(name: str, seed: int = 0, **params):
         return RandomForestClassifier(random_state=seed, n_jobs=1, **p)
     if name == 'svc':
         from sklearn.svm import SVC
-        return make_pipeline(StandardScaler(), SVC(probability=True, random_state=seed, **p))
+        return make_pipeline(StandardScaler(), SVC(**{'probability': True, 'random_state': seed, **p}))
     from sklearn.ensemble import HistGradientBoostingClassifier
-    return HistGradientBoostingClassifier(early_stopping=False, max_bins=64, random_state=seed, **p)
+    return HistGradientBoostingClassifier(**{'early_stopping': False, 'max_bins': 64, 'random_state': seed, **p})
 
 class FittedClassifier:
     "A classifier fitted on labelled rows whose `predict_proba` covers all `n_classes` (label distribution if < 2 classes)."
@@ -63,7 +63,11 @@ class FittedClassifier:
         if self.est is None:
             c = self.counts if self.counts.sum() else np.ones(self.n_classes)
             return np.tile(c / c.sum(), (len(X), 1))
-        P = np.zeros((len(X), self.n_classes)); P[:, self.cols] = self.est.predict_proba(X)
+        P = np.zeros((len(X), self.n_classes))
+        if hasattr(self.est, 'predict_proba'): P[:, self.cols] = self.est.predict_proba(X)
+        else:           # an SVC without Platt scaling (`probability=False`): softmax of its one-vs-rest decision values
+            d = self.est.decision_function(X); d = np.stack([-d, d], 1) if d.ndim == 1 else d
+            e = np.exp(d - d.max(1, keepdims=True)); P[:, self.cols] = e / e.sum(1, keepdims=True)
         return P
 
 # %% ../nbs/62_active.ipynb #4ff0fc79
@@ -90,10 +94,9 @@ def _sqdist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 def strategy_scores(strategy: str, model, X: np.ndarray, g: np.random.Generator, p: dict) -> np.ndarray:
     "Scores (higher = query first) of the rows `X` under a score-based strategy."
-    if strategy == 'bald':
-        S = np.stack([model.predict_proba(X * ((g.random(X.shape) >= p['bald_p']) / (1 - p['bald_p'])))
-                      for _ in range(p['bald_samples'])])
-        return mutual_information(S)
+    if strategy == 'bald':      # all dropout masks in one predict_proba call (rows are independent; the same draws as one call per mask)
+        T, keep = p['bald_samples'], (g.random((p['bald_samples'], *X.shape)) >= p['bald_p']) / (1 - p['bald_p'])
+        return mutual_information(model.predict_proba((X[None] * keep).reshape(-1, X.shape[1])).reshape(T, len(X), -1))
     u = uncertainty_scores(model.predict_proba(X))
     return {'entropy': u['entropy'], 'margin': -u['margin'], 'least_confidence': u['least_confidence']}[strategy]
 
@@ -232,6 +235,12 @@ def _scores(model, emb, split, classes):
     m = classification_metrics(emb[split]['y'], pred, classes)
     return m['accuracy'], m['f1_macro']
 
+def _eval_scores(model, emb, classes, Xe: np.ndarray) -> tuple:
+    "((valid accuracy, macro-F1), (test accuracy, macro-F1)) from one `predict_proba` on `Xe` = valid rows then test rows."
+    pred, nv = model.predict_proba(Xe).argmax(1), len(emb['valid']['y'])
+    m = [classification_metrics(emb[s]['y'], p, classes) for s, p in (('valid', pred[:nv]), ('test', pred[nv:]))]
+    return tuple((x['accuracy'], x['f1_macro']) for x in m)
+
 def run_active_learning(emb: dict, strategy: str = 'entropy', classifier: str = 'logreg', seed_size: int = 1,
                         query_size: int = 1, rounds: int = 10, seed: int = 0, diversity: str = 'none',
                         overrides: dict | None = None, clf_params: dict | None = None, cache: dict | None = None,
@@ -247,11 +256,18 @@ def run_active_learning(emb: dict, strategy: str = 'entropy', classifier: str = 
     seq = None          # model-free strategies query the same sequence whatever the classifier: cached for reuse
     if cache is not None and strategy not in MODEL_STRATEGIES:
         seq = cache.setdefault(('queries', strategy, diversity, seed, seed_size, query_size, tuple(sorted(strategy_params.items()))), [])
+    fits = None         # a fit depends only on (classifier, its parameters, seed, labels, labelled set): shared across strategies
+    if cache is not None:
+        fits = cache.setdefault(('fits', classifier, repr(sorted((clf_params or {}).items())), seed, tuple(sorted((overrides or {}).items()))), {})
+    Xe = np.concatenate([emb['valid']['X'], emb['test']['X']])
     rows, hist, t_fit, t_query = [], [dict(round=0, index=int(i), id=ids[i], label=classes[y[i]]) for i in np.flatnonzero(labelled)], 0.0, 0.0
     for r in range(rounds + 1):
-        t0 = time.perf_counter()
-        model = FittedClassifier(classifier, X[labelled], y[labelled], C, seed, clf_params)
-        (va, vf), (ta, tf) = _scores(model, emb, 'valid', classes), _scores(model, emb, 'test', classes)
+        t0 = time.perf_counter(); key = np.packbits(labelled).tobytes()
+        if fits is not None and key in fits: model, ((va, vf), (ta, tf)) = fits[key]
+        else:
+            model = FittedClassifier(classifier, X[labelled], y[labelled], C, seed, clf_params)
+            (va, vf), (ta, tf) = _eval_scores(model, emb, classes, Xe)
+            if fits is not None: fits[key] = model, ((va, vf), (ta, tf))
         t1 = time.perf_counter(); t_fit += t1 - t0
         rows.append(dict(round=r, n_labelled=int(labelled.sum()), pool_size=int((~labelled).sum()), valid_accuracy=va,
                          valid_f1_macro=vf, test_accuracy=ta, test_f1_macro=tf, fit_s=t1 - t0))

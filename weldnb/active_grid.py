@@ -18,14 +18,14 @@ from .active import (CLASSIFIERS, STRATEGIES, SCORE_STRATEGIES, COLD_START, Fitt
 from .datasets.standard import run_shards
 
 # %% auto #0
-__all__ = ['HYPERPARAMETER_GRID', 'CONFIG', 'full_data_baseline', 'grid_tasks', 'grid_task', 'run_grid', 'curve_stats',
+__all__ = ['HYPERPARAMETER_GRID', 'CONFIG', 'full_data_baseline', 'grid_configs', 'grid_task', 'run_grid', 'curve_stats',
            'labels_to_reach', 'paired_gain']
 
 # %% ../nbs/63_active_grid.ipynb #c6555ac8
 HYPERPARAMETER_GRID = {'logreg': [dict(C=c) for c in (0.1, 1.0, 10.0)],
                        'random_forest': [dict(max_features=m) for m in ('sqrt', 0.2)],
                        'svc': [dict(C=c) for c in (1.0, 10.0)],
-                       'gradient_boosting': [dict(learning_rate=l) for l in (0.15, 0.3)]}
+                       'gradient_boosting': [dict(learning_rate=l) for l in (0.3, 0.5)]}
 
 def full_data_baseline(emb: dict, classifiers=CLASSIFIERS, seed: int = 0, grid: dict = HYPERPARAMETER_GRID) -> tuple:
     "({classifier: chosen params}, rows): each candidate fitted on the whole pool, chosen by valid accuracy, test scored."
@@ -41,41 +41,42 @@ def full_data_baseline(emb: dict, classifiers=CLASSIFIERS, seed: int = 0, grid: 
     return chosen, rows
 
 # %% ../nbs/63_active_grid.ipynb #6c1a263b
-def grid_tasks(settings: dict, strategies=STRATEGIES, seeds=range(10)) -> list:
-    "(setting, strategy, diversity, seed) of every task: batch diversity only for score-based strategies in batches > 1."
+def grid_configs(settings: dict, strategies=STRATEGIES) -> list:
+    "(setting, strategy, diversity) of every configuration: batch diversity only for score-based strategies in batches > 1."
     out = []
     for name, s in settings.items():
         for st in strategies:
-            divs = ('none', 'cluster') if st in SCORE_STRATEGIES and s['query_size'] > 1 else ('none',)
-            out += [(name, st, dv, int(sd)) for dv in divs for sd in seeds]
+            out += [(name, st, dv) for dv in (('none', 'cluster') if st in SCORE_STRATEGIES and s['query_size'] > 1 else ('none',))]
     return out
 
 _EMB = {}
 def grid_task(args: tuple) -> list:
-    "Every classifier on one (setting, strategy, diversity, seed): a list of {'summary', 'rounds'} with the setting."
-    folder, settings, (name, strategy, diversity, sd), classifiers, params = args
+    "Every configuration x classifier of one (setting, seed), one thread, one shared cache: a list of {'summary', 'rounds'}."
+    folder, settings, name, sd, configs, classifiers, params = args
     from threadpoolctl import threadpool_limits
     if folder not in _EMB: _EMB[folder] = read_embeddings(folder)
     cache, out = {}, []
     with threadpool_limits(1):
-        for c in classifiers:
-            r = run_active_learning(_EMB[folder], strategy, c, seed=sd, diversity=diversity, clf_params=params.get(c), cache=cache, **settings[name])
-            out.append(dict(summary={**r.summary, 'setting': name}, rounds=[{**x, 'setting': name, 'classifier': c, 'strategy': strategy,
-                                                                              'diversity': diversity, 'seed': sd} for x in r.rounds]))
+        for _, strategy, diversity in configs:
+            for c in classifiers:
+                r = run_active_learning(_EMB[folder], strategy, c, seed=sd, diversity=diversity, clf_params=params.get(c), cache=cache, **settings[name])
+                out.append(dict(summary={**r.summary, 'setting': name}, rounds=[{**x, 'setting': name, 'classifier': c, 'strategy': strategy,
+                                                                                  'diversity': diversity, 'seed': sd} for x in r.rounds]))
     return out
 
 def run_grid(folder: Path, settings: dict, classifiers=CLASSIFIERS, strategies=STRATEGIES, seeds=range(10),
              params: dict | None = None, workers: int = 1, client=None) -> tuple:
-    "(runs DataFrame, rounds DataFrame, seconds) of the whole grid on the embeddings in `folder`."
+    "(runs DataFrame, rounds DataFrame, seconds) of the whole grid on the embeddings in `folder`: one task per (setting, seed)."
     import pandas as pd
     emb = read_embeddings(folder)
     for name, s in settings.items():
         for c in classifiers:
             for st in strategies: check_run(emb, st, c, s['seed_size'], s['query_size'], s['rounds'])
-    tasks = grid_tasks(settings, strategies, seeds)
+    configs = grid_configs(settings, strategies)
+    tasks = [(str(folder), settings, k, int(sd), [x for x in configs if x[0] == k], list(classifiers), params or {})
+             for k in settings for sd in seeds]
     t0 = time.time()
-    res = run_shards(grid_task, [(str(folder), settings, t, list(classifiers), params or {}) for t in tasks], workers, client)
-    flat = [x for r in res for x in r]
+    flat = [x for r in run_shards(grid_task, tasks, workers, client) for x in r]
     return pd.DataFrame([x['summary'] for x in flat]), pd.DataFrame([y for x in flat for y in x['rounds']]), time.time() - t0
 
 # %% ../nbs/63_active_grid.ipynb #f72d46df

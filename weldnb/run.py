@@ -145,6 +145,7 @@ def run_env(scale: str, root: Path | None = None, run_id: str = '') -> dict:
         env['WELDNB_HOME'] = str(root/'runs'/scale)
     if run_id: env['WELDNB_RUN_ID'] = run_id
     env.setdefault('PYTHONWARNINGS', 'ignore::DeprecationWarning')
+    env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')      # idle OpenMP threads sleep: a shared machine does not make them spin
     return env
 
 @contextmanager
