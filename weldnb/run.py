@@ -183,7 +183,7 @@ def run_notebook(nb: str | Path, # a stem of nbs/, or the path of a notebook
         try:
             pm.execute_notebook(str(src), str(dst), parameters={**params, 'scale': scale}, cwd=str(src.parent),
                                 kernel_name='python3', progress_bar=False, log_output=False, report_mode=False,
-                                extra_arguments=['--IPKernelApp.log_level=ERROR'])   # not its transport warning
+                                extra_arguments=['--IPKernelApp.log_level=CRITICAL'])  # not its transport warning, nor the interrupt a slow shutdown logs
         except pm.PapermillExecutionError as e:
             msg = str(e.evalue).strip().splitlines()
             raise NotebookError(f'{_rel(src, root)} failed in cell {e.exec_count or e.cell_index} '
