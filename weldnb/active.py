@@ -18,9 +18,9 @@ from .metrics import classification_metrics
 
 # %% auto #0
 __all__ = ['CLASSIFIERS', 'CLASSIFIER_DEFAULTS', 'STRATEGIES', 'SCORE_STRATEGIES', 'MODEL_STRATEGIES', 'COLD_START', 'DIVERSITY',
-           'STRATEGY_DEFAULTS', 'SKACTIVEML_NAMES', 'make_classifier', 'FittedClassifier', 'strategy_scores',
-           'probcover_graph', 'query', 'ALRun', 'aulc', 'check_run', 'apply_overrides', 'run_active_learning',
-           'run_skactiveml']
+           'STRATEGY_DEFAULTS', 'SKACTIVEML_NAMES', 'make_classifier', 'FittedClassifier', 'load_backends',
+           'strategy_scores', 'probcover_graph', 'query', 'ALRun', 'aulc', 'check_run', 'apply_overrides',
+           'run_active_learning', 'run_skactiveml']
 
 # %% ../nbs/62_active.ipynb #c39293ee
 CLASSIFIERS = ('logreg', 'random_forest', 'svc', 'gradient_boosting')
@@ -42,8 +42,7 @@ def make_classifier(name: str, seed: int = 0, **params):
     if name == 'svc':
         from sklearn.svm import SVC
         return make_pipeline(StandardScaler(), SVC(**{'probability': True, 'random_state': seed, **p}))
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    return HistGradientBoostingClassifier(**{'early_stopping': False, 'max_bins': 64, 'random_state': seed, **p})
+    return _fast_bin_hgb()(**{'early_stopping': False, 'max_bins': 64, 'random_state': seed, **p})
 
 class FittedClassifier:
     "A classifier fitted on labelled rows whose `predict_proba` covers all `n_classes` (label distribution if < 2 classes)."
@@ -69,6 +68,41 @@ class FittedClassifier:
             d = self.est.decision_function(X); d = np.stack([-d, d], 1) if d.ndim == 1 else d
             e = np.exp(d - d.max(1, keepdims=True)); P[:, self.cols] = e / e.sum(1, keepdims=True)
         return P
+
+# %% ../nbs/62_active.ipynb #beb958c1
+def _bin_thresholds(X: np.ndarray, max_bins: int) -> list:
+    "scikit-learn's `_find_binning_thresholds` of every column (no NaN, no weights) with one sort and one percentile call."
+    from sklearn.ensemble._hist_gradient_boosting.common import ALMOST_INF
+    S = np.sort(X, axis=0); n_distinct = 1 + (np.diff(S, axis=0) != 0).sum(0)
+    pct = np.percentile(S, np.linspace(0, 100, num=max_bins + 1)[1:-1], axis=0, method='averaged_inverted_cdf') if (n_distinct > max_bins).any() else None
+    out = []
+    for f, nd in enumerate(n_distinct):
+        if nd == 1: t = np.asarray([], np.float64)
+        elif nd <= max_bins: d = np.unique(S[:, f]); t = (d[:-1] + d[1:]) / 2
+        else: t = np.unique(pct[:, f])      # == the sorted thresholds, or their distinct values when some repeat
+        out.append(np.clip(t, None, ALMOST_INF))
+    return out
+
+_FAST_HGB = []
+def _fast_bin_hgb():
+    "HistGradientBoostingClassifier whose bin thresholds come from `_bin_thresholds` (identical; its per-feature joblib loop dominates small fits)."
+    if _FAST_HGB: return _FAST_HGB[0]
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    class FastBinHGB(HistGradientBoostingClassifier):
+        def _bin_data(self, X, sample_weight, is_training_data):
+            bm = self._bin_mapper; X = np.asarray(X, np.float64)
+            if not is_training_data or sample_weight is not None or bm.is_categorical is not None or np.isnan(X).any() or X.shape[0] > bm.subsample:
+                return super()._bin_data(X, sample_weight, is_training_data)
+            bm.is_categorical_ = np.zeros(X.shape[1], np.uint8); bm.missing_values_bin_idx_ = bm.n_bins - 1
+            bm.bin_thresholds_ = _bin_thresholds(X, bm.n_bins - 1)
+            bm.n_bins_non_missing_ = np.array([len(t) + 1 for t in bm.bin_thresholds_], np.uint32)
+            return bm.transform(X)
+    _FAST_HGB.append(FastBinHGB); return FastBinHGB
+
+def load_backends() -> None:
+    "Import the scikit-learn (and SciPy) modules the classifiers and strategies use, so that a later `threadpool_limits` covers their BLAS and OpenMP."
+    import sklearn.pipeline, sklearn.preprocessing, sklearn.linear_model, sklearn.ensemble, sklearn.svm, sklearn.cluster  # noqa: F401
+
 
 # %% ../nbs/62_active.ipynb #4ff0fc79
 STRATEGIES = ('random', 'entropy', 'margin', 'least_confidence', 'bald', 'coreset', 'badge', 'typiclust', 'probcover')

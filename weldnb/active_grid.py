@@ -14,7 +14,7 @@ import numpy as np
 from .core import rng
 from .embed import read_embeddings
 from .active import (CLASSIFIERS, STRATEGIES, SCORE_STRATEGIES, COLD_START, FittedClassifier, run_active_learning,
-                           check_run, _scores)
+                           check_run, load_backends, _scores)
 from .datasets.standard import run_shards
 
 # %% auto #0
@@ -56,6 +56,7 @@ def grid_task(args: tuple) -> list:
     from threadpoolctl import threadpool_limits
     if folder not in _EMB: _EMB[folder] = read_embeddings(folder)
     cache, out = {}, []
+    load_backends()     # before the limit, else SciPy's BLAS, loaded by the first fit, keeps two threads
     with threadpool_limits(1):
         for _, strategy, diversity in configs:
             for c in classifiers:
