@@ -25,9 +25,9 @@ __all__ = ['PALETTE', 'SESSION_FILE', 'LEARNERS', 'SESSION_KEYS', 'TABS', 'SHOW'
            'GRID_JS', 'EPOCH_COLUMNS', 'STREAMLIT_OPTIONS', 'PAGE_SCRIPT', 'DatasetError', 'LabelSet', 'open_dataset',
            'cached_dataset', 'human_rows', 'current_label', 'record_labels', 'parse_pasted', 'tile', 'tile_png',
            'find_embeddings', 'embeddings_guesses', 'model_guesses', 'session_path', 'read_session', 'start_session',
-           'batch_progress', 'finalise_batch', 'end_session', 'run_round', 'parse_args', 'select_ids', 'grid_component',
-           'tile_url', 'grid_cursor', 'grid_picks', 'take_picks', 'grid_data', 'label_grid', 'label_tab', 'al_tab',
-           'baseline_epochs', 'dashboard_tab', 'page', 'page_script', 'streamlit_command', 'main']
+           'batch_progress', 'finalise_batch', 'end_session', 'run_round', 'parse_args', 'select_ids', 'tile_url',
+           'grid_component', 'grid_cursor', 'grid_picks', 'take_picks', 'grid_data', 'label_grid', 'label_tab',
+           'al_tab', 'baseline_epochs', 'dashboard_tab', 'page', 'page_script', 'streamlit_command', 'main']
 
 # %% ../nbs/65_label_app.ipynb #b65b194d
 class DatasetError(ValueError):
@@ -351,6 +351,18 @@ GRID_CSS = """
                      border: 1px solid var(--st-border-color, #d5d5d9); border-radius: var(--st-button-radius, 0.5rem); }
 .wl-buttons button.wl-on { background: var(--st-primary-color); border-color: var(--st-primary-color); color: #fff; }
 """
+
+@lru_cache(maxsize=2048)
+def _url_at(ls: LabelSet, image_id: str, size: int, overlay: bool, stamp: tuple) -> tuple:
+    im, note = tile(ls, image_id, size, overlay)
+    if im is None: return None, note
+    return 'data:image/jpeg;base64,' + base64.b64encode(cv2.imencode('.jpg', cv2.cvtColor(im, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()).decode(), note
+
+def tile_url(ls: LabelSet, image_id: str, size: int = 192, overlay: bool = False) -> tuple:
+    "(the `tile` as a JPEG data URL or None, note), kept until the image or mask file changes: what the grid's component shows."
+    return _url_at(ls, image_id, size, overlay, _file_stamp(ls.root/'images'/f'{image_id}.png', ls.root/'masks'/f'{image_id}.png'))
+
+# %% ../nbs/65_label_app.ipynb #e5a7c3b9
 GRID_JS = """
 const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
 const view = (S, t) => { const p = S.pending.filter(q => q.id === t.id).pop();     // a pick not yet written shows at once, marked as pending
@@ -384,7 +396,7 @@ function pick(S, id, label) {          // shown at once; every pick the server h
   S.n += 1; S.pending.push({n: S.n, id, label}); draw(S);
   S.send('picks', S.pending.map(p => ({...p})));
 }
-export default function ({data, parentElement, setStateValue}) {
+export default function ({data, parentElement, setStateValue}) {   // called again with the new data on every run of the grid
   const root = parentElement.querySelector('.wl-grid'), d = JSON.parse(data);
   const S = root.__wl || (root.__wl = {n: 0, pending: [], sig: ''});
   S.d = d; S.send = setStateValue; S.n = Math.max(S.n, d.ack); S.pending = S.pending.filter(p => p.n > d.ack);
@@ -393,14 +405,15 @@ export default function ({data, parentElement, setStateValue}) {
   draw(S);
   if (!root.__wlClick) { root.__wlClick = true;
     root.addEventListener('click', e => { const b = e.target.closest('button[data-label]'); if (b) pick(root.__wl, b.closest('.wl-cell').dataset.id, b.dataset.label); }); }
-  const onKey = e => {                 // keys 1-9 label the marked image (never while typing in a field)
+  if (!S.onKey) S.onKey = e => {       // keys 1-9 label the marked image (never while typing in a field); one listener per grid
     const k = '123456789'.indexOf(e.key), t = e.target;
     if (k < 0 || k >= S.d.classes.length || !S.d.keys || e.ctrlKey || e.metaKey || e.altKey || !root.isConnected || !root.offsetParent) return;
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
     const id = cursor(S); if (id !== null) { e.preventDefault(); pick(S, id, S.d.classes[k]); }
   };
-  document.addEventListener('keydown', onKey);
-  return () => document.removeEventListener('keydown', onKey);
+  document.addEventListener('keydown', S.onKey);      // the same function again is a no-op
+  return () => setTimeout(() => {      // Streamlit calls the last one returned on unmount (and one of a run it cancelled): drop the listener once the grid is gone
+    if (!root.isConnected && S.onKey) { document.removeEventListener('keydown', S.onKey); S.onKey = null; } });
 }
 """
 
@@ -409,16 +422,6 @@ def grid_component():
     "The grid as one Streamlit custom component (components v2, inline HTML/CSS/JS, nothing fetched): it draws every tile and shows a click or key at once."
     import streamlit as st
     return st.components.v2.component('weldnb_label_grid', html=GRID_HTML, css=GRID_CSS, js=GRID_JS, isolate_styles=False)
-
-@lru_cache(maxsize=2048)
-def _url_at(ls: LabelSet, image_id: str, size: int, overlay: bool, stamp: tuple) -> tuple:
-    im, note = tile(ls, image_id, size, overlay)
-    if im is None: return None, note
-    return 'data:image/jpeg;base64,' + base64.b64encode(cv2.imencode('.jpg', cv2.cvtColor(im, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()).decode(), note
-
-def tile_url(ls: LabelSet, image_id: str, size: int = 192, overlay: bool = False) -> tuple:
-    "(the `tile` as a JPEG data URL or None, note), kept until the image or mask file changes: what the grid's component shows."
-    return _url_at(ls, image_id, size, overlay, _file_stamp(ls.root/'images'/f'{image_id}.png', ls.root/'masks'/f'{image_id}.png'))
 
 # %% ../nbs/65_label_app.ipynb #7df4bc9c
 def _write(ls: LabelSet, pairs: list, who: str, source: str, state=None) -> bool:
