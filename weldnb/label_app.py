@@ -6,7 +6,7 @@ Docs: https://weldnb.github.io/weldnb/label_app.html.md"""
 
 # %% ../nbs/65_label_app.ipynb #de2a0727
 from __future__ import annotations
-import argparse, json, os, re, sys, tempfile, time
+import argparse, base64, json, os, re, sys, tempfile, time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,13 +21,13 @@ from .labels import (dataset_classes, human_labels_path, read_human_labels, labe
                            labels_lock, now_iso)
 
 # %% auto #0
-__all__ = ['PALETTE', 'SESSION_FILE', 'LEARNERS', 'SESSION_KEYS', 'TABS', 'SHOW', 'ORDERS', 'TILE', 'EPOCH_COLUMNS',
-           'STREAMLIT_OPTIONS', 'PAGE_SCRIPT', 'DatasetError', 'LabelSet', 'open_dataset', 'cached_dataset',
-           'human_rows', 'current_label', 'record_labels', 'parse_pasted', 'tile', 'tile_png', 'find_embeddings',
-           'embeddings_guesses', 'model_guesses', 'session_path', 'read_session', 'start_session', 'batch_progress',
-           'finalise_batch', 'end_session', 'run_round', 'parse_args', 'select_ids', 'grid_cursor', 'label_grid',
-           'label_tab', 'al_tab', 'baseline_epochs', 'dashboard_tab', 'page', 'page_script', 'streamlit_command',
-           'main']
+__all__ = ['PALETTE', 'SESSION_FILE', 'LEARNERS', 'SESSION_KEYS', 'TABS', 'SHOW', 'ORDERS', 'TILE', 'GRID_HTML', 'GRID_CSS',
+           'GRID_JS', 'EPOCH_COLUMNS', 'STREAMLIT_OPTIONS', 'PAGE_SCRIPT', 'DatasetError', 'LabelSet', 'open_dataset',
+           'cached_dataset', 'human_rows', 'current_label', 'record_labels', 'parse_pasted', 'tile', 'tile_png',
+           'find_embeddings', 'embeddings_guesses', 'model_guesses', 'session_path', 'read_session', 'start_session',
+           'batch_progress', 'finalise_batch', 'end_session', 'run_round', 'parse_args', 'select_ids', 'tile_url',
+           'grid_component', 'grid_cursor', 'grid_picks', 'take_picks', 'grid_data', 'label_grid', 'label_tab',
+           'al_tab', 'baseline_epochs', 'dashboard_tab', 'page', 'page_script', 'streamlit_command', 'main']
 
 # %% ../nbs/65_label_app.ipynb #b65b194d
 class DatasetError(ValueError):
@@ -337,13 +337,99 @@ def select_ids(ls: LabelSet, rows: dict, guesses: dict, split: str = 'all', show
     if show != SHOW[0]: ids = [i for i in ids if (i in rows) == (show == SHOW[2])]
     return sorted(ids, key=lambda i: guesses[i][1] if i in guesses else 2.0) if order == ORDERS[1] else ids
 
-# %% ../nbs/65_label_app.ipynb #7df4bc9c
-def _write(ls: LabelSet, pairs: list, who: str, source: str) -> bool:
-    "Write labels from a widget; the outcome goes to the page's message line (the error as it is, nothing written)."
+# %% ../nbs/65_label_app.ipynb #a3c9e1d2
+GRID_HTML = '<div class="wl-grid"></div>'
+GRID_CSS = """
+.wl-grid { display: grid; grid-template-columns: repeat(var(--wl-cols, 4), minmax(0, 1fr)); gap: 0.6rem; color: var(--st-text-color); font-size: 0.9rem; }
+.wl-keys { grid-column: 1 / -1; }
+.wl-cell { border: 1px solid var(--st-border-color, #d5d5d9); border-radius: var(--st-base-radius, 0.5rem); padding: 0.5rem; }
+.wl-cell[data-pending] { border-color: var(--st-primary-color); }
+.wl-img { display: block; width: 100%; height: auto; margin: 0.3rem 0; }
+.wl-err { color: #b3261e; } .wl-note { font-size: 0.8rem; opacity: 0.7; }
+.wl-buttons { display: flex; flex-wrap: wrap; gap: 0.25rem; margin-top: 0.3rem; }
+.wl-buttons button { font: inherit; padding: 0.1rem 0.5rem; cursor: pointer; color: inherit; background: var(--st-background-color, #fff);
+                     border: 1px solid var(--st-border-color, #d5d5d9); border-radius: var(--st-button-radius, 0.5rem); }
+.wl-buttons button.wl-on { background: var(--st-primary-color); border-color: var(--st-primary-color); color: #fff; }
+"""
+
+@lru_cache(maxsize=2048)
+def _url_at(ls: LabelSet, image_id: str, size: int, overlay: bool, stamp: tuple) -> tuple:
+    im, note = tile(ls, image_id, size, overlay)
+    if im is None: return None, note
+    return 'data:image/jpeg;base64,' + base64.b64encode(cv2.imencode('.jpg', cv2.cvtColor(im, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()).decode(), note
+
+def tile_url(ls: LabelSet, image_id: str, size: int = 192, overlay: bool = False) -> tuple:
+    "(the `tile` as a JPEG data URL or None, note), kept until the image or mask file changes: what the grid's component shows."
+    return _url_at(ls, image_id, size, overlay, _file_stamp(ls.root/'images'/f'{image_id}.png', ls.root/'masks'/f'{image_id}.png'))
+
+# %% ../nbs/65_label_app.ipynb #e5a7c3b9
+GRID_JS = """
+const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
+const view = (S, t) => { const p = S.pending.filter(q => q.id === t.id).pop();     // a pick not yet written shows at once, marked as pending
+                         return p ? {label: p.label, who: S.d.who, pending: true} : {label: t.label, who: t.who, pending: false}; };
+const cursor = S => { const t = S.d.tiles.find(t => t.src && !view(S, t).who); return t ? t.id : null; };
+function build(S, root) {
+  root.textContent = ''; S.cells = new Map(); root.style.setProperty('--wl-cols', S.d.cols);
+  S.keys = root.appendChild(el('div', 'wl-keys'));
+  for (const t of S.d.tiles) {
+    const c = root.appendChild(el('div', 'wl-cell')); c.dataset.id = t.id; c.dataset.grid = S.d.key;
+    for (const k of ['head', 'err', 'img', 'text', 'note', 'buttons']) c.appendChild(el(k === 'img' ? 'img' : 'div', 'wl-' + k));
+    for (const k of S.d.classes) { const b = c.querySelector('.wl-buttons').appendChild(el('button', '', k)); b.type = 'button'; b.dataset.label = k; }
+    S.cells.set(t.id, c);
+  }
+}
+function draw(S) {
+  const cur = cursor(S);
+  S.keys.textContent = S.d.keys && cur ? `keys 1-${S.d.classes.length} (${S.d.classes.join(', ')}) label ▶ ${cur}` : '';
+  for (const t of S.d.tiles) {
+    const c = S.cells.get(t.id), v = view(S, t), q = s => c.querySelector('.wl-' + s), img = q('img');
+    q('head').textContent = `${t.id === cur ? '▶ ' : ''}${t.id} · ${t.split}`;
+    if (t.src && img.getAttribute('src') !== t.src) img.src = t.src;
+    img.hidden = !t.src; q('buttons').hidden = !t.src; q('err').textContent = t.src ? '' : `cannot be shown: ${t.note}`;
+    const txt = q('text'); txt.textContent = 'label '; txt.appendChild(el('b', '', v.label));
+    txt.append(` (${v.pending ? 'saving …' : v.who ? 'by ' + v.who : 'dataset'})` + (t.guess ? ` · guess ${t.guess}` : ''));
+    q('note').textContent = t.src ? t.note : ''; c.toggleAttribute('data-pending', v.pending);
+    for (const b of q('buttons').children) b.classList.toggle('wl-on', !!v.who && b.dataset.label === v.label);
+  }
+}
+function pick(S, id, label) {          // shown at once; every pick the server has not acknowledged is sent again with the next one
+  S.n += 1; S.pending.push({n: S.n, id, label}); draw(S);
+  S.send('picks', S.pending.map(p => ({...p})));
+}
+export default function ({data, parentElement, setStateValue}) {   // called again with the new data on every run of the grid
+  const root = parentElement.querySelector('.wl-grid'), d = JSON.parse(data);
+  const S = root.__wl || (root.__wl = {n: 0, pending: [], sig: ''});
+  S.d = d; S.send = setStateValue; S.n = Math.max(S.n, d.ack); S.pending = S.pending.filter(p => p.n > d.ack);
+  const sig = d.tiles.map(t => t.id).join(',') + '|' + d.classes.join(',');
+  if (sig !== S.sig) { build(S, root); S.sig = sig; }
+  draw(S);
+  if (!root.__wlClick) { root.__wlClick = true;
+    root.addEventListener('click', e => { const b = e.target.closest('button[data-label]'); if (b) pick(root.__wl, b.closest('.wl-cell').dataset.id, b.dataset.label); }); }
+  if (!S.onKey) S.onKey = e => {       // keys 1-9 label the marked image (never while typing in a field); one listener per grid
+    const k = '123456789'.indexOf(e.key), t = e.target;
+    if (k < 0 || k >= S.d.classes.length || !S.d.keys || e.ctrlKey || e.metaKey || e.altKey || !root.isConnected || !root.offsetParent) return;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    const id = cursor(S); if (id !== null) { e.preventDefault(); pick(S, id, S.d.classes[k]); }
+  };
+  document.addEventListener('keydown', S.onKey);      // the same function again is a no-op
+  return () => setTimeout(() => {      // Streamlit calls the last one returned on unmount (and one of a run it cancelled): drop the listener once the grid is gone
+    if (!root.isConnected && S.onKey) { document.removeEventListener('keydown', S.onKey); S.onKey = null; } });
+}
+"""
+
+@lru_cache(maxsize=1)
+def grid_component():
+    "The grid as one Streamlit custom component (components v2, inline HTML/CSS/JS, nothing fetched): it draws every tile and shows a click or key at once."
     import streamlit as st
+    return st.components.v2.component('weldnb_label_grid', html=GRID_HTML, css=GRID_CSS, js=GRID_JS, isolate_styles=False)
+
+# %% ../nbs/65_label_app.ipynb #7df4bc9c
+def _write(ls: LabelSet, pairs: list, who: str, source: str, state=None) -> bool:
+    "Write labels from a widget; the outcome goes to the page's message line in `state` (default the session's; the error as it is, nothing written)."
+    if state is None: import streamlit as st; state = st.session_state
     try: record_labels(ls, pairs, who, source)
-    except (ValueError, OSError) as e: st.session_state['notice'] = ('error', str(e)); return False
-    st.session_state['notice'] = ('success', f'saved: ' + ', '.join(f'{i} = {l}' for i, l in pairs[:4]) + (f' and {len(pairs) - 4} more' if len(pairs) > 4 else ''))
+    except (ValueError, OSError) as e: state['notice'] = ('error', str(e)); return False
+    state['notice'] = ('success', f'saved: ' + ', '.join(f'{i} = {l}' for i, l in pairs[:4]) + (f' and {len(pairs) - 4} more' if len(pairs) > 4 else ''))
     return True
 
 def _notice() -> None:
@@ -353,52 +439,41 @@ def _notice() -> None:
 
 def grid_cursor(ls: LabelSet, ids: list, rows: dict):
     "The image the number keys label: the first of `ids` that a person has not labelled and that can be shown (None when there is none)."
-    return next((i for i in ids if i not in rows and tile_png(ls, i, TILE)[0] is not None), None)
+    return next((i for i in ids if i not in rows and tile_url(ls, i, TILE)[0] is not None), None)
 
-def _label_and_rerun(ls: LabelSet, image_id, label, ids: list, who: str, source: str, key: str) -> None:
-    "A click or key of the grid: write the label, then rerun only what it changed (its tile, the tiles the key cursor leaves and reaches, the grid's status line)."
-    import streamlit as st
-    before = grid_cursor(ls, ids, human_rows(ls))
-    image_id = before if image_id is None else image_id          # a key labels the cursor's image at the time of the key press
-    if image_id is not None: _write(ls, [(image_id, label)], who, source)
-    after = grid_cursor(ls, ids, human_rows(ls))
-    st.rerun([f'{key}-status', *dict.fromkeys(f'{key}-tile-{i}' for i in (image_id, before, after) if i is not None)])
+def grid_picks(picks, done: int) -> tuple:
+    "(the (image id, label) pairs of the grid's picks numbered above `done`, in the order given; the new `done`): a pick is `{n, id, label}`."
+    new = sorted((p for p in picks or () if isinstance(p, dict) and type(p.get('n')) is int and p['n'] > done), key=lambda p: p['n'])
+    return [(str(p.get('id')), str(p.get('label'))) for p in new], max([done, *(p['n'] for p in new)])
 
-def _grid_status(ls: LabelSet, ids: list, who: str, source: str, key: str) -> None:
-    "The grid's status line (a fragment): the last write's message, how many images here a person labelled, the number keys."
-    import streamlit as st
-    rows = human_rows(ls); cursor = grid_cursor(ls, ids, rows)
-    _notice()
-    st.caption(f'{sum(i in rows for i in ids)} of the {len(ids)} images here labelled by a person')
-    if cursor is not None and len(ls.classes) <= 9:
-        kc = st.columns([2] + [1] * len(ls.classes), vertical_alignment='center')
-        kc[0].markdown(f'keys 1-{len(ls.classes)} label ▶ `{cursor}`')
-        for k, c in enumerate(ls.classes):
-            kc[k + 1].button(c, key=f'{key}-key-{k}', shortcut=str(k + 1), on_click=_label_and_rerun, args=(ls, None, c, ids, who, source, key))
+def take_picks(ls: LabelSet, state, who: str, source: str, key: str) -> list:
+    "The grid's callback: write the picks of component `{key}-grid` that `state` (the session state) has not written yet, in one checked write; the pairs taken."
+    pairs, state[f'{key}-done'] = grid_picks((state.get(f'{key}-grid') or {}).get('picks'), state.get(f'{key}-done', 0))
+    if pairs: _write(ls, pairs, who, source, state)
+    return pairs
 
-def _grid_tile(ls: LabelSet, i: str, ids: list, who: str, guesses: dict, source: str, key: str, overlay: bool) -> None:
-    "One tile of the grid (a fragment): the image (or why it cannot be shown), its label, the model's guess, one button per class."
+def grid_data(ls: LabelSet, ids: list, rows: dict, who: str, guesses: dict, key: str, overlay: bool = False, cols: int = 4, ack: int = 0) -> dict:
+    "What the component draws: per image its tile (data URL, or None and why), split, label and who gave it, the model's guess; the classes and the last pick written."
+    tiles = []
+    for i in ids:
+        src, note = tile_url(ls, i, TILE, overlay); (lbl, by), g = current_label(ls, i, rows), guesses.get(i)
+        tiles.append(dict(id=i, split=ls.meta.at[i, 'split'], src=src, note=note, label=lbl, who=by, guess=f'{g[0]} {g[1]:.2f}' if g else ''))
+    return dict(key=key, tiles=tiles, classes=list(ls.classes), who=who, keys=len(ls.classes) <= 9, cols=cols, ack=ack)
+
+def _grid_fragment(ls: LabelSet, ids: list, who: str, guesses: dict, source: str, key: str, overlay: bool, cols: int) -> None:
+    "The grid (a fragment): the last write's message, how many images here a person labelled, the component with every tile."
     import streamlit as st
     rows = human_rows(ls)
-    with st.container(border=True, key=f'cell-{key}-{i}'):
-        png, note = tile_png(ls, i, TILE, overlay)
-        head = f"{'▶ ' if i == grid_cursor(ls, ids, rows) else ''}`{i}` · {ls.meta.at[i, 'split']}"
-        if png is None: st.markdown(head); st.error(f'cannot be shown: {note}'); return
-        st.image(png, width='stretch')
-        lbl, by = current_label(ls, i, rows); g = guesses.get(i)
-        st.markdown(f"{head}  \nlabel **{lbl}** ({'by ' + by if by else 'dataset'})" + (f' · guess **{g[0]}** {g[1]:.2f}' if g else ''))
-        if note: st.caption(note)
-        with st.container(horizontal=True, gap='xsmall'):
-            for k, c in enumerate(ls.classes):       # the person's label is the highlighted button
-                st.button(c, key=f'{key}-{i}-{k}', type='primary' if by and c == lbl else 'secondary', on_click=_label_and_rerun, args=(ls, i, c, ids, who, source, key))
+    _notice()
+    st.caption(f'{sum(i in rows for i in ids)} of the {len(ids)} images here labelled by a person')
+    data = grid_data(ls, ids, rows, who, guesses, key, overlay, cols, st.session_state.get(f'{key}-done', 0))
+    grid_component()(key=f'{key}-grid', data=json.dumps(data), default={'picks': []},
+                     on_picks_change=lambda: take_picks(ls, st.session_state, who, source, key))
 
 def label_grid(ls: LabelSet, ids: list, who: str, guesses: dict, source: str, key: str, overlay: bool = False, cols: int = 4) -> None:
-    "The grid: a status line, then per image a tile with one button per class; each is its own fragment, so a click or key reruns only the tiles and the line it changed."
+    "The grid: one custom component inside a fragment, so a click or key shows at once in the browser and reruns only the grid, which writes it."
     import streamlit as st
-    st.fragment(_grid_status, key=f'{key}-status')(ls, ids, who, source, key)
-    for start in range(0, len(ids), cols):
-        for col, i in zip(st.columns(cols), ids[start:start + cols]):
-            with col: st.fragment(_grid_tile, key=f'{key}-tile-{i}')(ls, i, ids, who, guesses, source, key, overlay)
+    st.fragment(_grid_fragment, key=f'{key}-fragment')(ls, ids, who, guesses, source, key, overlay, cols)
 
 # %% ../nbs/65_label_app.ipynb #5f5632c2
 def label_tab(ls: LabelSet, rows: dict, who: str, guesses: dict, gsource: str, a: argparse.Namespace) -> None:
