@@ -15,7 +15,7 @@ import numpy as np
 import cv2
 
 from .core import SPLITS, data_dir, models_dir, reports_dir, load_summary, validate_metadata, rng, atomic_write_json, atomic_write_text
-from .infer.io import InputError, read_image, encode_png
+from .infer.io import InputError, read_image
 from .infer.scoring import softmax
 from .labels import (dataset_classes, human_labels_path, read_human_labels, label_overrides, append_human_labels,
                            labels_lock, now_iso)
@@ -23,11 +23,11 @@ from .labels import (dataset_classes, human_labels_path, read_human_labels, labe
 # %% auto #0
 __all__ = ['PALETTE', 'SESSION_FILE', 'LEARNERS', 'SESSION_KEYS', 'TABS', 'SHOW', 'ORDERS', 'TILE', 'GRID_HTML', 'GRID_CSS',
            'GRID_JS', 'EPOCH_COLUMNS', 'STREAMLIT_OPTIONS', 'PAGE_SCRIPT', 'DatasetError', 'LabelSet', 'open_dataset',
-           'cached_dataset', 'human_rows', 'current_label', 'record_labels', 'parse_pasted', 'tile', 'tile_png',
+           'cached_dataset', 'human_rows', 'current_label', 'record_labels', 'parse_pasted', 'tile', 'tile_url',
            'find_embeddings', 'embeddings_guesses', 'model_guesses', 'session_path', 'read_session', 'start_session',
-           'batch_progress', 'finalise_batch', 'end_session', 'run_round', 'parse_args', 'select_ids', 'tile_url',
-           'grid_component', 'grid_cursor', 'grid_picks', 'take_picks', 'grid_data', 'label_grid', 'label_tab',
-           'al_tab', 'baseline_epochs', 'dashboard_tab', 'page', 'page_script', 'streamlit_command', 'main']
+           'batch_progress', 'finalise_batch', 'end_session', 'run_round', 'parse_args', 'select_ids', 'grid_component',
+           'grid_cursor', 'grid_picks', 'take_picks', 'grid_data', 'label_grid', 'label_tab', 'al_tab',
+           'baseline_epochs', 'dashboard_tab', 'page', 'page_script', 'streamlit_command', 'main']
 
 # %% ../nbs/65_label_app.ipynb #b65b194d
 class DatasetError(ValueError):
@@ -135,13 +135,14 @@ def tile(ls: LabelSet, image_id: str, size: int = 192, overlay: bool = False) ->
     return out, note
 
 @lru_cache(maxsize=2048)
-def _png_at(ls: LabelSet, image_id: str, size: int, overlay: bool, stamp: tuple) -> tuple:
+def _url_at(ls: LabelSet, image_id: str, size: int, overlay: bool, stamp: tuple) -> tuple:
     im, note = tile(ls, image_id, size, overlay)
-    return (None if im is None else encode_png(im)), note
+    if im is None: return None, note
+    return 'data:image/jpeg;base64,' + base64.b64encode(cv2.imencode('.jpg', cv2.cvtColor(im, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()).decode(), note
 
-def tile_png(ls: LabelSet, image_id: str, size: int = 192, overlay: bool = False) -> tuple:
-    "(PNG bytes or None, note) of `tile`, kept until the image or mask file changes."
-    return _png_at(ls, image_id, size, overlay, _file_stamp(ls.root/'images'/f'{image_id}.png', ls.root/'masks'/f'{image_id}.png'))
+def tile_url(ls: LabelSet, image_id: str, size: int = 192, overlay: bool = False) -> tuple:
+    "(the `tile` as a JPEG data URL or None, note), kept until the image or mask file changes: what the grid's component shows."
+    return _url_at(ls, image_id, size, overlay, _file_stamp(ls.root/'images'/f'{image_id}.png', ls.root/'masks'/f'{image_id}.png'))
 
 # %% ../nbs/65_label_app.ipynb #0e12f187
 def find_embeddings(ls: LabelSet, models: Path | None = None) -> list:
@@ -352,15 +353,7 @@ GRID_CSS = """
 .wl-buttons button.wl-on { background: var(--st-primary-color); border-color: var(--st-primary-color); color: #fff; }
 """
 
-@lru_cache(maxsize=2048)
-def _url_at(ls: LabelSet, image_id: str, size: int, overlay: bool, stamp: tuple) -> tuple:
-    im, note = tile(ls, image_id, size, overlay)
-    if im is None: return None, note
-    return 'data:image/jpeg;base64,' + base64.b64encode(cv2.imencode('.jpg', cv2.cvtColor(im, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()).decode(), note
 
-def tile_url(ls: LabelSet, image_id: str, size: int = 192, overlay: bool = False) -> tuple:
-    "(the `tile` as a JPEG data URL or None, note), kept until the image or mask file changes: what the grid's component shows."
-    return _url_at(ls, image_id, size, overlay, _file_stamp(ls.root/'images'/f'{image_id}.png', ls.root/'masks'/f'{image_id}.png'))
 
 # %% ../nbs/65_label_app.ipynb #e5a7c3b9
 GRID_JS = """
