@@ -19,8 +19,8 @@ from .scoring import (LABELS, softmax, prediction_sets, ood_flags, image_stats, 
                                   board_type, defect_boxes)
 
 # %% auto #0
-__all__ = ['QDQ_FUSION_OPTIMIZERS', 'Int8Refused', 'check_inputs', 'run_outputs', 'self_check', 'open_session', 'checked_session',
-           'check_model_io', 'Prediction', 'board_label', 'InputFailure', 'WeldInspector']
+__all__ = ['QDQ_FUSION_OPTIMIZERS', 'CHECK_BATCH', 'Int8Refused', 'check_inputs', 'run_outputs', 'self_check', 'open_session',
+           'checked_session', 'check_model_io', 'Prediction', 'board_label', 'InputFailure', 'WeldInspector']
 
 # %% ../../nbs/51b_infer_inspector.ipynb #cf6a12d1
 QDQ_FUSION_OPTIMIZERS = ('QDQSelectorActionTransformer',)   # onnxruntime's int8 fusion (QDQ -> QLinearConv, ...)
@@ -28,13 +28,15 @@ QDQ_FUSION_OPTIMIZERS = ('QDQSelectorActionTransformer',)   # onnxruntime's int8
 class Int8Refused(ModelError):
     "An int8 model that does not agree with fp32 on the manifest's check images on this CPU (the board falls back to fp32)."
 
-def check_inputs(model_dir: Path, manifest: dict) -> np.ndarray | None:
-    "The manifest's self-check inputs (a KxCxHxW float32 batch), made from the folder's check files."
+CHECK_BATCH = 8   # self-check images per run: a 64-image batch at 224 px held ~100 MB more at peak than 8 at a time
+
+def check_inputs(model_dir: Path, manifest: dict, start: int = 0, stop: int | None = None) -> np.ndarray | None:
+    "The manifest's self-check inputs `start:stop` (a KxCxHxW float32 batch), made from the folder's check files."
     chk = manifest.get('self_check')
     if not is_present(chk): return None
     spec = input_spec(manifest); H, W = spec.size; c = spec.n_channels
     xs = []
-    for entry in chk['inputs']:                  # one file per image, or [RGB file, depth file] of a two-input model
+    for entry in chk['inputs'][start:stop]:                  # one file per image, or [RGB file, depth file] of a two-input model
         raws = [(Path(model_dir)/rel).read_bytes() for rel in ([entry] if isinstance(entry, str) else entry)]
         if chk['dtype'] == 'uint8':
             img = np.frombuffer(raws[0], np.uint8).reshape(c, H, W).transpose(1, 2, 0)
@@ -50,15 +52,16 @@ def run_outputs(session, manifest: dict, x: np.ndarray, names: list, fixed_batch
         return [np.concatenate([o[k] for o in outs]) for k in range(len(names))]
     return session.run(names, feeds(manifest, x))
 
-def self_check(session, model_dir: Path, manifest: dict, variant: str) -> dict | None:
-    "This runtime on the check images: max abs logit difference to the export reference, its tolerance, agreement with fp32."
+def self_check(session, model_dir: Path, manifest: dict, variant: str, batch: int = CHECK_BATCH) -> dict | None:
+    "This runtime on the check images (`batch` at a time): max abs logit difference to the export reference, its tolerance, agreement with fp32."
     chk = manifest.get('self_check')
     if not is_present(chk) or variant not in chk['logits']: return None
-    x = check_inputs(model_dir, manifest)
-    y = run_outputs(session, manifest, x, [manifest['outputs']['logits']], variant == 'rdk')[0]
+    n = len(chk['inputs'])
+    y = np.concatenate([run_outputs(session, manifest, check_inputs(model_dir, manifest, i, i + batch), [manifest['outputs']['logits']],
+                                    variant == 'rdk')[0] for i in range(0, n, batch)])
     ref, fp = np.asarray(chk['logits'][variant], np.float32), np.asarray(chk['logits']['fp32'], np.float32)
     return {'max_abs': float(np.abs(y - ref).max()), 'tolerance': float(chk['tolerance'][variant]),
-            'agreement_fp32': float((y.argmax(1) == fp.argmax(1)).mean()), 'n': int(len(x))}
+            'agreement_fp32': float((y.argmax(1) == fp.argmax(1)).mean()), 'n': int(n)}
 
 # %% ../../nbs/51b_infer_inspector.ipynb #0339c308
 def open_session(path: Path, threads: int = 1, disabled: tuple = ()):
