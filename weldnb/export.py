@@ -23,13 +23,13 @@ from .metrics import classification_metrics
 
 # %% auto #0
 __all__ = ['HEADS', 'TWO_INPUTS', 'TWO_INPUT_LOGITS', 'INT8_SETTINGS', 'RDK_OPS_SOURCE', 'RDK_BPU_OPS', 'RDK_INPUT_SHAPE',
-           'RDK_MAX_OUTPUTS', 'RDK_MAX_SIDE', 'LITERT_RUN', 'trained_dir', 'trained_dataset', 'split_arrays',
-           'has_features', 'model_heads', 'export_onnx', 'torch_outputs', 'torch_logits', 'ort_session',
+           'RDK_MAX_OUTPUTS', 'RDK_MAX_SIDE', 'LOC_BOXES', 'LITERT_RUN', 'trained_dir', 'trained_dataset',
+           'split_arrays', 'has_features', 'model_heads', 'export_onnx', 'torch_outputs', 'torch_logits', 'ort_session',
            'session_feeds', 'ort_outputs', 'ort_logits', 'parity', 'quantize_int8', 'latency_ms', 'f1_ko',
            'choose_int8', 'ExportError', 'check_rdk', 'rdk_profile_problems', 'export_rdk', 'write_rdk_calibration',
            'rdk_toolchain_yaml', 'calibration_fields', 'input_reference', 'self_check_fields', 'file_table',
-           'write_model_dir', 'outputs_fields', 'int8_guard', 'export_model', 'litert_python', 'to_litert',
-           'litert_outputs']
+           'write_model_dir', 'box_fields', 'outputs_fields', 'int8_guard', 'export_model', 'litert_python',
+           'to_litert', 'litert_outputs']
 
 # %% ../nbs/50_export.ipynb #e1112c8d
 def trained_dir(name: str = '') -> Path:
@@ -422,7 +422,18 @@ def write_model_dir(name: str, files: dict, manifest: dict, root: Path | None = 
     return dest
 
 # %% ../nbs/50_export.ipynb #5151298f
-def outputs_fields(model, desc: dict, two_inputs: bool = False, loc_threshold: float = 0.5, min_area_px: int = 4) -> dict:
+LOC_BOXES = {'threshold': 0.5, 'min_area_px': 4, 'peak_share': 0.0, 'box_score': 'max'}   # weldnb.infer.scoring.map_boxes settings
+
+def box_fields(loc_boxes: dict | None = None) -> dict:
+    "The box settings of the manifest's `defect_map` (`LOC_BOXES` updated by `loc_boxes`), checked and typed."
+    b = {**LOC_BOXES, **(loc_boxes or {})}
+    if set(b) != set(LOC_BOXES): raise ValueError(f'unknown box settings {sorted(set(b) - set(LOC_BOXES))}; known: {sorted(LOC_BOXES)}')
+    from weldnb.infer.scoring import defect_boxes
+    defect_boxes(np.zeros((2, 2), np.float32), b['threshold'], (2, 2), b['min_area_px'], b['peak_share'], b['box_score'])   # valid values
+    return {'threshold': float(b['threshold']), 'min_area_px': int(b['min_area_px']), 'peak_share': float(b['peak_share']),
+            'box_score': str(b['box_score'])}
+
+def outputs_fields(model, desc: dict, two_inputs: bool = False, loc_boxes: dict | None = None) -> dict:
     "The manifest's `outputs`: the name of every head of `model` and what the board needs to read it."
     from weldnb.render import BOARD_CLASS_OF
     heads, types = model_heads(model), list(desc.get('defect_types') or [])
@@ -434,7 +445,7 @@ def outputs_fields(model, desc: dict, two_inputs: bool = False, loc_threshold: f
                      if 'severity_logits' in heads else absent('the model has no severity head'))
     loc = desc.get('loc')
     o['defect_map'] = ({'status': 'present', 'name': 'defect_map', 'cell': loc['cell'], 'shape': [1, 1, *loc['map_size']],
-                        'values': 'defect probability per cell (sigmoid)', 'threshold': float(loc_threshold), 'min_area_px': int(min_area_px)}
+                        'values': 'defect probability per cell (sigmoid)', **box_fields(loc_boxes)}
                        if 'defect_map' in heads else absent('the model has no localisation head'))
     return o
 
@@ -459,7 +470,7 @@ def _onnx_files(model, spec: InputSpec, work: Path, X_q: np.ndarray, setting: st
     return p
 
 def export_model(model, desc: dict, tdir: Path, name: str, ds_dir: Path, setting: str, n_calib_int8: int = 200,
-                 n_calib_rdk: int = 100, n_check: int = 64, min_agreement: float = 0.98, loc_threshold: float = 0.5,
+                 n_calib_rdk: int = 100, n_check: int = 64, min_agreement: float = 0.98, loc_boxes: dict | None = None,
                  method: str = 'minmax', seed: int = 0, root: Path | None = None) -> tuple:
     "Export trained `model` to `models/<name>/` (fp32, int8 if it passes the guard, RDK, calibration, manifest); (folder, record)."
     from weldnb.train.data import model_spec
@@ -482,7 +493,7 @@ def export_model(model, desc: dict, tdir: Path, name: str, ds_dir: Path, setting
         m = dict(created=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), weldnb_version=__version__,
                  models={v: MODEL_FILES[v] for v in p}, classes=list(desc['classes']), input=spec.to_dict(),
                  input_name={'rgb': TWO_INPUTS[0], 'depth': TWO_INPUTS[1]} if spec.has_depth else 'input',
-                 outputs=outputs_fields(model, desc, spec.has_depth, loc_threshold), architecture=desc.get('architecture'),
+                 outputs=outputs_fields(model, desc, spec.has_depth, loc_boxes), architecture=desc.get('architecture'),
                  training={'trained_model': Path(tdir).name, 'dataset': ds_name, 'dataset_hash': ds_hash,
                            'metrics': desc.get('metrics', {}).get('test', {})},
                  **{k: v for k, v in cal_fields.items() if k != 'calibration_metrics'},

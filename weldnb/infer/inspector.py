@@ -16,7 +16,7 @@ from .io import InputError, MAX_PIXELS, read_image, read_depth
 from .spec import InputSpec
 from .manifest import MANIFEST, ModelError, is_present, read_manifest, verify_files, input_spec, feeds, verify_signature
 from .scoring import (LABELS, softmax, prediction_sets, ood_flags, image_stats, drift_monitor, DriftMonitor,
-                                  board_type, defect_boxes)
+                                  board_type, map_boxes)
 
 # %% auto #0
 __all__ = ['QDQ_FUSION_OPTIMIZERS', 'CHECK_BATCH', 'Int8Refused', 'check_inputs', 'run_outputs', 'self_check', 'open_session',
@@ -320,6 +320,6 @@ def _heads(self: WeldInspector, recs: list, o: dict, sizes: list) -> None:
         if s: k = int(sp[i].argmax()); r.severity, r.severity_prob = int(s['classes'][k]), round(float(sp[i, k]), 4)
         if dm:
             r.defects = [{'type': r.defect_type, **b} for b in
-                         defect_boxes(o['defect_map'][i, 0], float(dm['threshold']), sizes[i], int(dm.get('min_area_px', 1)))]
+                         map_boxes(o['defect_map'][i, 0], dm, sizes[i])]
 
 WeldInspector._heads = _heads

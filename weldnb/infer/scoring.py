@@ -13,10 +13,10 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['LABELS', 'CONFORMAL_SCORES', 'IMAGE_STAT_NAMES', 'SATURATION_LEVEL', 'OOD_SCORES', 'MODEL_SCORES', 'LOGIT_SCORES',
-           'COLOUR_STAT_NAMES', 'BOARD_CLASSES', 'BOARD_DEFECTS', 'check_logits', 'softmax', 'class_scores',
-           'prediction_sets', 'decide', 'image_stats', 'transform_stats', 'check_features', 'sqdist',
+           'COLOUR_STAT_NAMES', 'BOARD_CLASSES', 'BOARD_DEFECTS', 'BOX_SCORES', 'check_logits', 'softmax',
+           'class_scores', 'prediction_sets', 'decide', 'image_stats', 'transform_stats', 'check_features', 'sqdist',
            'logit_ood_scores', 'project', 'mahalanobis_score', 'knn_score', 'image_score', 'ood_scores', 'ood_flags',
-           'DriftMonitor', 'ImageDriftMonitor', 'drift_monitor', 'board_type', 'defect_boxes']
+           'DriftMonitor', 'ImageDriftMonitor', 'drift_monitor', 'board_type', 'defect_boxes', 'map_boxes']
 
 # %% ../../nbs/51a_infer_scoring.ipynb #f86b1f41
 def check_logits(logits, labels=None, where: str = 'logits') -> np.ndarray:
@@ -292,11 +292,17 @@ def board_type(type_probs, classes: list, board_class: dict | None = None) -> tu
     k = P.argmax(1)
     return [names[i] for i in k], P[np.arange(len(P)), k]
 
-def defect_boxes(prob_map, threshold: float, out_size: tuple, min_area: int = 1) -> list:
+BOX_SCORES = ('max', 'mean')   # a box's score: the peak or the mean probability of its pixels
+
+def defect_boxes(prob_map, threshold: float, out_size: tuple, min_area: int = 1,
+                 peak_share: float = 0.0,   # > 0: a region's boxes bound its parts above this share of the region's peak
+                 score: str = 'max') -> list:
     "Boxes [x0, y0, x1, y1] (pixels of an `out_size` (H, W) image) with score of the regions of `prob_map` above `threshold`."
     import cv2
     pm = np.asarray(prob_map, np.float32)
     if pm.ndim != 2 or not np.isfinite(pm).all(): raise ValueError(f'defect map must be a finite 2-d array, got shape {pm.shape}')
+    if score not in BOX_SCORES: raise ValueError(f'box score {score!r}: one of {BOX_SCORES}')
+    if not 0 <= peak_share < 1: raise ValueError(f'peak_share must lie in [0, 1), got {peak_share}')
     H, W = int(out_size[0]), int(out_size[1])
     up = cv2.resize(pm, (W, H), interpolation=cv2.INTER_LINEAR)
     n, lab, st, _ = cv2.connectedComponentsWithStats((up > threshold).astype(np.uint8), connectivity=8)
@@ -304,5 +310,18 @@ def defect_boxes(prob_map, threshold: float, out_size: tuple, min_area: int = 1)
     for i in range(1, n):
         x, y, w, h, a = (int(v) for v in st[i])
         if a < min_area: continue
-        out.append({'box': [x, y, x + w, y + h], 'score': round(float(up[lab == i].max()), 4), 'area_px': a})
+        reg, u = lab[y:y + h, x:x + w] == i, up[y:y + h, x:x + w]
+        parts = [(reg, (x, y, w, h, a))]
+        if peak_share > 0:             # touching defects part at their saddle; a faint blob's box follows its own peak
+            k, lab2, st2, _ = cv2.connectedComponentsWithStats((reg & (u > peak_share * u[reg].max())).astype(np.uint8), connectivity=8)
+            parts = [(lab2 == j, (x + int(st2[j, 0]), y + int(st2[j, 1]), *(int(v) for v in st2[j, 2:]))) for j in range(1, k)]
+        for m, (bx, by, bw, bh, ba) in parts:
+            v = u[m]
+            out.append({'box': [bx, by, bx + bw, by + bh], 'score': round(float(v.max() if score == 'max' else v.mean()), 4), 'area_px': ba})
     return sorted(out, key=lambda b: -b['score'])
+
+def map_boxes(prob_map, fields: dict, out_size: tuple) -> list:
+    "`defect_boxes` with the box settings of a manifest's `outputs.defect_map` (threshold, min_area_px, peak_share, box_score)."
+    return defect_boxes(prob_map, float(fields['threshold']), out_size, int(fields.get('min_area_px', 1)),
+                        float(fields.get('peak_share', 0.0)), fields.get('box_score', 'max'))
+
