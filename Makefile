@@ -10,7 +10,7 @@ CONSTRAINTS ?= $(wildcard constraints.txt)
 PIN := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: pipeline test fuzz lab label docs readme install constraints clean help litert
+.PHONY: pipeline test fuzz lab label docs readme install browser constraints clean help litert
 
 help:
 	@echo "make pipeline  set up .venv, run every notebook at demo scale (data/, reports/, models/), check the goals"
@@ -20,6 +20,7 @@ help:
 	@echo "make label     the labelling app on http://127.0.0.1:8501/ (LABEL_ARGS='--data data/<set> --who <name>')"
 	@echo "make docs      build the documentation site into site/ from the executed notebooks"
 	@echo "make readme    regenerate README.md from nbs/index.ipynb and the last demo benchmark"
+	@echo "make browser   install the Debian chromium package the browser tests use (apt-get, as root), if missing"
 	@echo "make constraints  record the versions installed in .venv into constraints.txt (after an upgrade on purpose)"
 
 # --- set-up: a fresh clone with only python3 -------------------------------------------------------
@@ -40,6 +41,12 @@ $(STAMP): pyproject.toml $(CONSTRAINTS) | $(PY)
 
 install: $(STAMP)
 
+# Chromium for the browser tests (the docs site, nbs/65's labelling app): the Debian package, never a downloaded
+# build. Installed with apt-get when missing and we are root; otherwise one line says what to do.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@[ -x $(CHROMIUM) ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && echo "installing chromium (apt-get)" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "ERROR: $(CHROMIUM) missing and not installable here: run 'sudo apt-get install -y chromium' and make again." >&2; exit 1; }
+
 # Upgrade a package on purpose: pip install -U <pkg> into .venv, make test, then record the new versions here and commit.
 constraints: | $(PY)
 	{ sed -n '/^#/p' constraints.txt 2>/dev/null; $(BIN)/pip freeze --exclude-editable; } > constraints.txt.new && mv constraints.txt.new constraints.txt
@@ -48,11 +55,11 @@ constraints: | $(PY)
 # `$(PY) -m weldnb.run` is the `weldnb-run` command; it works before the console script is installed.
 RUN := $(PY) -m weldnb.run
 
-pipeline: install
+pipeline: install browser
 	$(RUN) run --scale demo
 	$(RUN) check --scale demo
 
-test: install
+test: install browser
 	$(PY) -m weldnb.docs check-sync
 	rm -rf runs/smoke
 	$(PY) -m pytest -n 2 --dist loadfile -m "not docs and not after_notebooks" tests
