@@ -16,7 +16,8 @@ from .infer.spec import InputSpec, cut_tiles, topk_tiles, aggregate_tiles
 from .datasets.public import BadInputError
 
 # %% auto #0
-__all__ = ['tile_spec', 'check_supervised', 'tile_dataset', 'fit_rows', 'image_probs', 'tile_logits', 'train_tiles']
+__all__ = ['tile_spec', 'check_supervised', 'tile_dataset', 'fit_rows', 'label_subset', 'image_probs', 'tile_logits',
+           'train_tiles']
 
 # %% ../nbs/22a_real_tiles.ipynb #8608f0e1
 def tile_spec(tile: int, stride: int, tile_scale: float = 1.0, topk: int = 1) -> InputSpec:
@@ -61,6 +62,14 @@ def fit_rows(td: dict, split: np.ndarray, n_fit: int = 3000, seed: int = 0, ko_p
     nk = min(len(ko), n_fit // 2); no = min(len(ok), n_fit - nk)
     return np.sort(np.concatenate([g.choice(ko, nk, replace=False), g.choice(ok, no, replace=False)]))
 
+def label_subset(table, share: float, seed: int = 0) -> np.ndarray:
+    "Train-split image rows whose labels a run may use when only `share` of them are available: stratified by label, >= 1 per label."
+    tr = np.where(table['split'].to_numpy() == 'train')[0]
+    if share >= 1: return tr
+    if not 0 < share < 1: raise ValueError(f'label share must be in (0, 1], got {share}')
+    g = np.random.default_rng(seed); lab = table['label'].to_numpy()[tr]
+    return np.sort(np.concatenate([g.choice(tr[lab == l], max(1, round(share*(lab == l).sum())), replace=False) for l in np.unique(lab)]))
+
 def image_probs(spec: InputSpec, logits: np.ndarray, owner: np.ndarray, images) -> np.ndarray:
     "KO probability of each image in `images` (rows of the tile table's owner) from its tiles' OK/KO `logits` (top-k)."
     rows = [np.where(owner == i)[0] for i in images]
@@ -78,7 +87,8 @@ def tile_logits(model, td: dict, spec: InputSpec, rows, bs: int = 256) -> np.nda
     with torch.no_grad(): return np.concatenate([model(to_batch(td, rows[i:i + bs], spec))[:, :2].numpy() for i in range(0, len(rows), bs)])
 
 def train_tiles(td: dict, spec: InputSpec, epochs: int = 8, n_fit: int = 3000, bs: int = 32, lr_max: float = 3e-3,
-                rot90: bool = False, topk_eval: int = 1, seed: int = 0, threads: int = 1, ko_per_image: int | None = 8) -> tuple:
+                rot90: bool = False, topk_eval: int = 1, seed: int = 0, threads: int = 1, ko_per_image: int | None = 8,
+                init: str | Path | None = None, label_share: float = 1.0) -> tuple:
     "(model at its best valid epoch, fitted spec, history [(epoch, valid image AUROC)], best epoch, fit seconds)."
     import torch, tempfile
     from fastai.callback.core import Callback
@@ -86,9 +96,11 @@ def train_tiles(td: dict, spec: InputSpec, epochs: int = 8, n_fit: int = 3000, b
     from weldnb.metrics import auroc
     from weldnb.train.data import fit_spec
     from weldnb.train.models import build_model
+    from weldnb.train.checkpoint import init_from_trained
     from weldnb.train.learner import TrainConfig, weld_dataloaders, make_learner
     torch.set_num_threads(threads); seed_everything(seed)
     split = td['table']['split'].to_numpy()[td['owner']]
+    if label_share < 1: split = np.where((split == 'train') & ~np.isin(td['owner'], label_subset(td['table'], label_share, seed)), 'unlabelled', split)
     fit = fit_rows(td, split, n_fit, seed, ko_per_image)
     spec = dataclasses.replace(fit_spec(spec, td, fit, seed=seed), source_size=None)
     val_img = np.where(td['table']['split'] == 'valid')[0]; y_val = (td['table']['label'].to_numpy()[val_img] == 'KO').astype(int)
@@ -97,6 +109,7 @@ def train_tiles(td: dict, spec: InputSpec, epochs: int = 8, n_fit: int = 3000, b
     vsub = np.random.default_rng(seed).choice(val_rows, min(256, len(val_rows)), replace=False)   # fastai's own valid loss only
     dls = weld_dataloaders(td, targets, fit, vsub, spec, bs=bs, max_light=0.15, max_shift=0.05, rot90=rot90, seed=seed)
     model = build_model('edgenet', 3, 2, 0, 0)
+    if init: init_from_trained(model, init)
     cfg = TrainConfig(size=spec.size[0], epochs=epochs, bs=bs, lr_max=lr_max, aux_weight=0, rot90=rot90, seed=seed, progress=False)
     learn = make_learner(dls, model, targets, fit, cfg, ('OK', 'KO'), Path(tempfile.mkdtemp(prefix='weldnb-tiles-')))
     hist, best = [], dict(auroc=-1.0, epoch=-1, state=None)

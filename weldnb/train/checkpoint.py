@@ -17,7 +17,7 @@ from .models import build_model
 from .data import model_spec
 
 # %% auto #0
-__all__ = ['MODEL_JSON_KEYS', 'save_model', 'load_model', 'load_trained']
+__all__ = ['MODEL_JSON_KEYS', 'save_model', 'load_model', 'load_trained', 'init_from_trained']
 
 # %% ../../nbs/20d_train_save.ipynb #70a3293c
 MODEL_JSON_KEYS = ('schema', 'architecture', 'input_spec', 'classes', 'head_sizes')
@@ -78,3 +78,17 @@ def load_trained(name: str | Path, root: Path | None = None, all_heads: bool = F
         raise FileNotFoundError(f'{p}: no trained model {str(name)!r} (have: {have or "none"}); run nbs/20e_train_run.ipynb first '
                                 f'at the same scale (it writes models/trained/edgenet_rgb, edgenet_rgbd and resnet50_rgb)')
     return load_model(p, all_heads=all_heads)
+
+# %% ../../nbs/20d_train_save.ipynb #c7751f5c
+def init_from_trained(model: nn.Module, name: str | Path, root: Path | None = None) -> dict:
+    "Copy into `model` the tensors of trained model `name` (`load_trained`) whose name and shape match; the rest keeps its init."
+    src, desc = load_trained(name, root, all_heads=True)
+    sd, own = src.state_dict(), model.state_dict()
+    copied = [k for k, v in own.items() if k in sd and sd[k].shape == v.shape]
+    if 2*len(copied) < len(own):
+        raise ValueError(f'{name}: only {len(copied)} of the {len(own)} tensors of the target match the trained '
+                         f'{desc["architecture"]!r} model by name and shape; pretrain from the same architecture')
+    model.load_state_dict({**own, **{k: sd[k].clone() for k in copied}})
+    return dict(source=str(name), architecture=desc['architecture'], dataset=desc.get('dataset'),
+                copied=len(copied), kept=[k for k in own if k not in copied])
+
