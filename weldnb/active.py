@@ -20,7 +20,7 @@ from .metrics import classification_metrics
 __all__ = ['CLASSIFIERS', 'CLASSIFIER_DEFAULTS', 'STRATEGIES', 'SCORE_STRATEGIES', 'MODEL_STRATEGIES', 'COLD_START', 'DIVERSITY',
            'STRATEGY_DEFAULTS', 'SKACTIVEML_NAMES', 'make_classifier', 'FittedClassifier', 'load_backends',
            'strategy_scores', 'probcover_graph', 'query', 'ALRun', 'aulc', 'check_run', 'apply_overrides',
-           'run_active_learning', 'run_skactiveml']
+           'run_active_learning', 'run_skactiveml', 'query_agreement']
 
 # %% ../nbs/62_active.ipynb #c39293ee
 CLASSIFIERS = ('logreg', 'random_forest', 'svc', 'gradient_boosting')
@@ -363,3 +363,14 @@ def run_skactiveml(emb: dict, strategy: str, classifier: str = 'logreg', seed_si
     return ALRun(rows, hist, dict(strategy=strategy, classifier=classifier, seed=seed, implementation='scikit-activeml',
                                   aulc_valid=aulc(n_lab, [x['valid_accuracy'] for x in rows]),
                                   aulc_test=aulc(n_lab, [x['test_accuracy'] for x in rows]), fit_s=t_fit, query_s=t_query))
+
+# %% ../nbs/62_active.ipynb #dcee5e8a
+def query_agreement(ours: list, ref: list) -> dict:
+    "How far two query histories (`ALRun.queries`) agree: `same_queries`, the share of each round's images that the other also queried that round (mean over rounds); `same_order`, the share of positions holding the same image."
+    rounds = sorted({q['round'] for q in ours} | {q['round'] for q in ref})
+    per = lambda h, r: [q['index'] for q in h if q['round'] == r]
+    share = [len(set(per(ours, r)) & set(per(ref, r))) / max(len(per(ours, r)), len(per(ref, r)), 1) for r in rounds]
+    qa, qb = [q['index'] for q in ours], [q['index'] for q in ref]
+    return {'same_queries': float(np.mean(share)) if share else 1.0,
+            'same_order': float(np.mean([a == b for a, b in zip(qa, qb)])) if len(qa) == len(qb) and qa else float(qa == qb)}
+
