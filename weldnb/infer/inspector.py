@@ -28,7 +28,7 @@ QDQ_FUSION_OPTIMIZERS = ('QDQSelectorActionTransformer',)   # onnxruntime's int8
 class Int8Refused(ModelError):
     "An int8 model that does not agree with fp32 on the manifest's check images on this CPU (the board falls back to fp32)."
 
-CHECK_BATCH = 8   # self-check images per run: a 64-image batch at 224 px held ~100 MB more at peak than 8 at a time
+CHECK_BATCH = 1   # self-check images per run: onnxruntime's arena keeps the largest batch's buffers, so at 224 px a 64-image batch held ~100 MB more at peak than 8 at a time, and 8 held 25 MB more than 1 (peak RSS of load + 50 images: 139.8 vs 114.8 MB; load 0.27 vs 0.23 s)
 
 def check_inputs(model_dir: Path, manifest: dict, start: int = 0, stop: int | None = None) -> np.ndarray | None:
     "The manifest's self-check inputs `start:stop` (a KxCxHxW float32 batch), made from the folder's check files."
@@ -85,6 +85,7 @@ def checked_session(path: Path, model_dir: Path, manifest: dict, variant: str, t
     if variant != 'int8':
         raise ModelError(f'{path}: onnxruntime {ort.__version__} gives logits {c["max_abs"]:.3g} away from the export-time '
                          f'reference (tolerance {c["tolerance"]:.3g}); this runtime cannot run this model correctly')
+    del sess                           # one session at a time: the refused one's weights and arena are freed first
     sess2 = open_session(path, threads, QDQ_FUSION_OPTIMIZERS)
     c2 = self_check(sess2, model_dir, manifest, variant)
     if not ok(c2):
