@@ -36,13 +36,13 @@ class WeldLoss(nn.Module):
         return loss
 
 def loc_loss(map_logits, counts, cell: int = 16):
-    "Binary cross-entropy plus soft Dice of the map logits against the share of defect pixels per cell (rows of -1: no mask)."
+    "Binary cross-entropy plus soft Dice per image (mean over the images) of the map logits against the share of defect pixels per cell (rows of -1: no mask)."
     sel = counts[:, 0] >= 0
     if not sel.any(): return map_logits.sum() * 0
     z, t = map_logits[sel], counts[sel].float() / cell
     p = torch.sigmoid(z)
-    dice = 1 - (2*(p*t).sum() + 1) / (p.sum() + t.sum() + 1)
-    return F.binary_cross_entropy_with_logits(z, t) + dice
+    dice = 1 - (2*(p*t).sum(1) + 1) / (p.sum(1) + t.sum(1) + 1)   # per image: a few pores weigh as much as a burn-through
+    return F.binary_cross_entropy_with_logits(z, t) + dice.mean()
 
 def class_weights(y, n: int, power: float = 0.5) -> list:
     "Weights proportional to class frequency^-power, mean 1."
